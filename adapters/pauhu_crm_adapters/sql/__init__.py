@@ -1,0 +1,27 @@
+"""SQL storage for Pauhu CRM: SQLAlchemy Core on SQLite (aiosqlite) or PostgreSQL (asyncpg).
+
+``store = await open_sql_store("sqlite:///crm.db")`` migrates the database to
+the latest schema and returns a ``SqlStore``; use
+``async with store.unit_of_work(workspace_id) as uow: ...`` and finally
+``await store.aclose()``.
+"""
+
+from __future__ import annotations
+
+from .engine import create_sql_engine
+from .migrate import upgrade
+from .store import SqlStore, SqlUnitOfWork, rebuild_search_index
+
+__all__ = ["SqlStore", "SqlUnitOfWork", "open_sql_store", "rebuild_search_index"]
+
+
+async def open_sql_store(url: str, *, migrate: bool = True) -> SqlStore:
+    """A store on ``url`` (``sqlite:///path`` or ``postgresql://...``), migrated unless told not."""
+    engine = create_sql_engine(url)
+    if migrate:
+        try:
+            await upgrade(engine)
+        except BaseException:
+            await engine.dispose()
+            raise
+    return SqlStore(engine)

@@ -1,0 +1,17 @@
+"""One repository per resource, each bound to a unit of work's connection and workspace."""
+
+from .activities import SqlActivityRepository
+from .companies import SqlCompanyRepository
+from .contacts import SqlContactRepository
+from .deals import SqlDealRepository
+from .tasks import SqlTaskRepository
+from .workspaces import SqlWorkspaceRepository
+
+__all__ = [
+    "SqlActivityRepository",
+    "SqlCompanyRepository",
+    "SqlContactRepository",
+    "SqlDealRepository",
+    "SqlTaskRepository",
+    "SqlWorkspaceRepository",
+]

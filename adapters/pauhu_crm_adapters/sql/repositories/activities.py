@@ -1,0 +1,74 @@
+"""Activities: rows <-> ``Activity`` and the activity repository."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.engine import RowMapping
+
+from pauhu_crm_core.entities import Activity, ActivityType, Page
+from pauhu_crm_core.ports import ActivityFilter
+
+from ..tables import activities
+from .base import TenantTableRepository, equal_to
+
+
+def activity_from_row(row: RowMapping) -> Activity:
+    return Activity(
+        id=row["id"],
+        contact_id=row["contact_id"],
+        company_id=row["company_id"],
+        deal_id=row["deal_id"],
+        type=ActivityType(row["type"]),
+        subject=row["subject"],
+        body=row["body"],
+        metadata=row["metadata"],
+        occurred_at=row["occurred_at"],
+        created_by=row["created_by"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def activity_values(activity: Activity) -> dict[str, Any]:
+    """Every column of an activity's row but ``workspace_id``."""
+    return {
+        "id": activity.id,
+        "contact_id": activity.contact_id,
+        "company_id": activity.company_id,
+        "deal_id": activity.deal_id,
+        "type": activity.type.value,
+        "subject": activity.subject,
+        "body": activity.body,
+        "metadata": dict(activity.metadata),
+        "occurred_at": activity.occurred_at,
+        "created_by": activity.created_by,
+        "created_at": activity.created_at,
+        "updated_at": activity.updated_at,
+    }
+
+
+class SqlActivityRepository(TenantTableRepository[Activity]):
+    table = activities
+    order_by = (activities.c.occurred_at.desc(), activities.c.id.desc())
+    reference_fields = frozenset({"contact_id", "company_id", "deal_id"})
+    from_row = activity_from_row
+    to_values = activity_values
+
+    async def add(self, activity: Activity) -> None:
+        await self._add(activity)
+
+    async def replace(self, activity: Activity) -> None:
+        await self._replace(activity)
+
+    async def find(self, filter: ActivityFilter, *, limit: int, offset: int) -> Page[Activity]:
+        conditions = equal_to(
+            activities,
+            {
+                "contact_id": filter.contact_id,
+                "company_id": filter.company_id,
+                "deal_id": filter.deal_id,
+                "type": filter.type,
+            },
+        )
+        return await self._page(conditions, limit=limit, offset=offset)

@@ -1,0 +1,132 @@
+"""What every tenant table's repository does the same way.
+
+Each statement here is filtered by the unit of work's ``workspace_id`` — get,
+exists, update, delete, count, clear — so a repository cannot reach another
+workspace's rows however it is called. Resource modules add the typed
+``add``/``replace``/``find`` and the explicit row <-> entity functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from enum import Enum
+from typing import Any, ClassVar, Generic, TypeVar
+
+from sqlalchemy import ColumnElement, Table, delete, func, insert, select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from pauhu_crm_core.entities import Page
+from pauhu_crm_core.errors import NotFound
+
+from ..errors import translate_delete_error, translate_write_error
+from ..search import search_condition
+
+E = TypeVar("E")
+
+NOT_ENTITY_COLUMNS = frozenset({"workspace_id", "search_text"})
+"""Columns the store keeps for itself: the tenant key and the derived search key."""
+
+
+class TenantTableRepository(Generic[E]):
+    """Shared statements over one tenant table, bound to one connection and workspace."""
+
+    table: ClassVar[Table]
+    order_by: ClassVar[tuple[ColumnElement[Any], ...]]
+    reference_fields: ClassVar[frozenset[str]] = frozenset()
+    from_row: ClassVar[Callable[[RowMapping], Any]]
+    to_values: ClassVar[Callable[[Any], dict[str, Any]]]
+
+    def __init__(self, conn: AsyncConnection, workspace_id: str) -> None:
+        self._conn = conn
+        self._workspace_id = workspace_id
+        self._entity_columns = [c for c in self.table.c if c.name not in NOT_ENTITY_COLUMNS]
+
+    @property
+    def _resource(self) -> str:
+        return str(self.table.info["resource"])
+
+    def _in_workspace(self) -> ColumnElement[bool]:
+        return self.table.c.workspace_id == self._workspace_id
+
+    def _is(self, id: str) -> ColumnElement[bool]:
+        return self._in_workspace() & (self.table.c.id == id)
+
+    def _entity(self, row: RowMapping) -> E:
+        entity: E = type(self).from_row(row)
+        return entity
+
+    async def get(self, id: str) -> E | None:
+        result = await self._conn.execute(select(*self._entity_columns).where(self._is(id)))
+        row = result.mappings().one_or_none()
+        return None if row is None else self._entity(row)
+
+    async def exists(self, id: str) -> bool:
+        result = await self._conn.execute(select(self.table.c.id).where(self._is(id)))
+        return result.first() is not None
+
+    async def delete(self, id: str) -> bool:
+        try:
+            result = await self._conn.execute(delete(self.table).where(self._is(id)))
+        except IntegrityError as exc:
+            raise translate_delete_error(exc, self.table, id) from exc
+        return result.rowcount > 0
+
+    async def clear_reference(self, field: str, target_id: str) -> None:
+        """Set ``field`` to NULL on this workspace's rows that point at ``target_id``."""
+        if field not in self.reference_fields:
+            raise ValueError(f"{self.table.name} has no reference field {field!r}")
+        column = self.table.c[field]
+        await self._conn.execute(
+            update(self.table)
+            .where(self._in_workspace() & (column == target_id))
+            .values({field: None})
+        )
+
+    async def _add(self, entity: E) -> None:
+        values = {"workspace_id": self._workspace_id, **type(self).to_values(entity)}
+        try:
+            await self._conn.execute(insert(self.table).values(values))
+        except IntegrityError as exc:
+            raise translate_write_error(exc, self.table, values) from exc
+
+    async def _replace(self, entity: E) -> None:
+        values = type(self).to_values(entity)
+        id = values.pop("id")
+        try:
+            result = await self._conn.execute(update(self.table).where(self._is(id)).values(values))
+        except IntegrityError as exc:
+            raise translate_write_error(exc, self.table, values) from exc
+        if result.rowcount == 0:
+            raise NotFound(self._resource, id)
+
+    def _search(self, term: str) -> ColumnElement[bool]:
+        return search_condition(self.table, term, self._conn.dialect.name)
+
+    async def _page(
+        self, conditions: Iterable[ColumnElement[bool]], *, limit: int, offset: int
+    ) -> Page[E]:
+        """One page query and one count over the same filter (never one query per row)."""
+        where = self._in_workspace()
+        for condition in conditions:
+            where = where & condition
+        rows = await self._conn.execute(
+            select(*self._entity_columns)
+            .where(where)
+            .order_by(*self.order_by)
+            .limit(limit)
+            .offset(offset)
+        )
+        items = tuple(self._entity(row) for row in rows.mappings())
+        total = await self._conn.scalar(select(func.count()).select_from(self.table).where(where))
+        return Page(items=items, total=int(total or 0), limit=limit, offset=offset)
+
+
+def equal_to(table: Table, filters: Mapping[str, object]) -> list[ColumnElement[bool]]:
+    """``column = value`` for every filter that is set (``None`` means "not filtered")."""
+    return [
+        table.c[name] == (value.value if isinstance(value, Enum) else value)
+        for name, value in filters.items()
+        if value is not None
+    ]

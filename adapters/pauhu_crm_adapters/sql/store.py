@@ -1,0 +1,114 @@
+"""``SqlStore``, the ``Store`` port over SQLAlchemy Core, and its unit of work.
+
+A unit of work is one pooled connection and one transaction for one
+workspace. Its repositories are built with that workspace id, so every
+statement they issue is filtered by it. Nothing is committed unless
+``commit()`` is called; leaving the block (normally or by an exception)
+rolls back.
+
+After a ``Conflict``/``ValidationFailed`` raised by a write, abandon the unit
+of work: PostgreSQL has aborted the transaction (SQLite merely undid the one
+statement), and the two backends must not be relied on to differ.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from .engine import READ_ONLY
+from .repositories import (
+    SqlActivityRepository,
+    SqlCompanyRepository,
+    SqlContactRepository,
+    SqlDealRepository,
+    SqlTaskRepository,
+    SqlWorkspaceRepository,
+)
+from .search import rebuild_fts_tables
+
+
+class SqlUnitOfWork:
+    """One transaction in one workspace (the ``UnitOfWork`` port)."""
+
+    def __init__(self, conn: AsyncConnection, workspace_id: str) -> None:
+        self._conn = conn
+        self._workspace_id = workspace_id
+        self._workspace = SqlWorkspaceRepository(conn, workspace_id)
+        self._contacts = SqlContactRepository(conn, workspace_id)
+        self._companies = SqlCompanyRepository(conn, workspace_id)
+        self._deals = SqlDealRepository(conn, workspace_id)
+        self._activities = SqlActivityRepository(conn, workspace_id)
+        self._tasks = SqlTaskRepository(conn, workspace_id)
+
+    @property
+    def workspace_id(self) -> str:
+        return self._workspace_id
+
+    @property
+    def workspace(self) -> SqlWorkspaceRepository:
+        return self._workspace
+
+    @property
+    def contacts(self) -> SqlContactRepository:
+        return self._contacts
+
+    @property
+    def companies(self) -> SqlCompanyRepository:
+        return self._companies
+
+    @property
+    def deals(self) -> SqlDealRepository:
+        return self._deals
+
+    @property
+    def activities(self) -> SqlActivityRepository:
+        return self._activities
+
+    @property
+    def tasks(self) -> SqlTaskRepository:
+        return self._tasks
+
+    async def commit(self) -> None:
+        """Make the work durable. Later statements start a new transaction (rolled back
+        at the end of the block unless committed again)."""
+        await self._conn.commit()
+
+
+class SqlStore:
+    """The ``Store`` port on SQLite or PostgreSQL; open it with ``open_sql_store``."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    @asynccontextmanager
+    async def unit_of_work(
+        self, workspace_id: str, *, read_only: bool = False
+    ) -> AsyncIterator[SqlUnitOfWork]:
+        """A transaction scoped to ``workspace_id``.
+
+        ``read_only`` starts a deferred transaction on SQLite (no write lock) and a
+        ``READ ONLY`` one on PostgreSQL; write units take SQLite's write lock up front.
+        """
+        conn = await self.engine.connect()
+        try:
+            await conn.execution_options(**{READ_ONLY: read_only, "postgresql_readonly": read_only})
+            await conn.begin()
+            yield SqlUnitOfWork(conn, workspace_id)
+        finally:
+            # Closing rolls back whatever was not committed; shielded so that a
+            # cancelled task still hands its connection back to the pool.
+            with anyio.CancelScope(shield=True):
+                await conn.close()
+
+    async def aclose(self) -> None:
+        """Close every pooled connection."""
+        await self.engine.dispose()
+
+
+async def rebuild_search_index(store: SqlStore) -> None:
+    """Rebuild SQLite's FTS5 search tables, e.g. after ``VACUUM`` (no-op on PostgreSQL)."""
+    await rebuild_fts_tables(store.engine)

@@ -1,0 +1,238 @@
+"""The schema as SQLAlchemy Core tables: what the queries are written against.
+
+The migration in ``migrations/versions`` creates the same schema explicitly
+(it must not import this module, so old revisions never change meaning); a
+test compares the migrated database with this metadata so the two cannot
+drift apart.
+
+Every tenant table's key is ``(workspace_id, id)`` and every reference
+carries the workspace, so a row can only point at rows of its own workspace.
+Free text is ``Text``: the core enforces the length limits, and a VARCHAR
+overflow would otherwise surface as a driver error. Each table's
+``info["resource"]`` is the singular name used in error messages.
+
+The search indexes (an FTS5 trigram table per searchable table on SQLite, a
+``pg_trgm`` GIN index on PostgreSQL) are dialect-specific DDL, so they live
+only in the migration; see ``search.py``.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+)
+
+from .types import UTCDateTime, json_document
+
+ID_LENGTH = 64
+"""Ids are at most 64 characters (``^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`` or a UUID)."""
+
+ENUM_LENGTH = 16
+
+metadata = MetaData()
+
+
+def _id(name: str, *, nullable: bool = False) -> Column[str]:
+    return Column(name, String(ID_LENGTH), nullable=nullable)
+
+
+def _enum(name: str, *, nullable: bool = False) -> Column[str]:
+    return Column(name, String(ENUM_LENGTH), nullable=nullable)
+
+
+def _timestamps() -> tuple[Column[object], ...]:
+    return (
+        Column("created_at", UTCDateTime(), nullable=False),
+        Column("updated_at", UTCDateTime(), nullable=False),
+    )
+
+
+def _workspace_fk(table: str) -> ForeignKeyConstraint:
+    return ForeignKeyConstraint(["workspace_id"], ["workspaces.id"], name=f"fk_{table}_workspace")
+
+
+def _reference_fk(table: str, target: str, column: str) -> ForeignKeyConstraint:
+    return ForeignKeyConstraint(
+        ["workspace_id", column],
+        [f"{target}.workspace_id", f"{target}.id"],
+        name=f"fk_{table}_{column.removesuffix('_id')}",
+    )
+
+
+workspaces = Table(
+    "workspaces",
+    metadata,
+    Column("id", String(ID_LENGTH), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("timezone", Text, nullable=False),
+    Column("auto_enroll", Boolean, nullable=False),
+    *_timestamps(),
+    PrimaryKeyConstraint("id", name="pk_workspaces"),
+    info={"resource": "workspace"},
+)
+
+companies = Table(
+    "companies",
+    metadata,
+    _id("workspace_id"),
+    _id("id"),
+    Column("name", Text, nullable=False),
+    Column("domain", Text),
+    Column("industry", Text),
+    Column("size", Text),
+    Column("country", Text),
+    Column("city", Text),
+    Column("website", Text),
+    Column("linkedin_url", Text),
+    Column("description", Text),
+    _enum("icp_tier", nullable=True),
+    Column("is_target_account", Boolean, nullable=False),
+    Column("owner_id", Text),
+    Column("tags", json_document(), nullable=False),
+    Column("custom_fields", json_document(), nullable=False),
+    *_timestamps(),
+    Column("search_text", Text, nullable=False),
+    PrimaryKeyConstraint("workspace_id", "id", name="pk_companies"),
+    _workspace_fk("companies"),
+    Index("uq_companies_domain", "workspace_id", "domain", unique=True),
+    Index("ix_companies_created", "workspace_id", "created_at", "id"),
+    Index("ix_companies_target", "workspace_id", "is_target_account", "created_at"),
+    Index("ix_companies_icp_tier", "workspace_id", "icp_tier"),
+    Index("ix_companies_industry", "workspace_id", "industry"),
+    Index("ix_companies_country", "workspace_id", "country"),
+    info={"resource": "company"},
+)
+
+contacts = Table(
+    "contacts",
+    metadata,
+    _id("workspace_id"),
+    _id("id"),
+    Column("email", Text),
+    Column("first_name", Text),
+    Column("last_name", Text),
+    Column("phone", Text),
+    Column("title", Text),
+    _id("company_id", nullable=True),
+    _enum("lifecycle_stage"),
+    Column("lead_score", Integer, nullable=False),
+    Column("lead_source", Text),
+    Column("owner_id", Text),
+    Column("tags", json_document(), nullable=False),
+    Column("custom_fields", json_document(), nullable=False),
+    *_timestamps(),
+    Column("last_activity_at", UTCDateTime()),
+    _enum("score_segment", nullable=True),
+    Column("scored_at", UTCDateTime()),
+    Column("score_breakdown", json_document()),
+    Column("unsubscribed_at", UTCDateTime()),
+    Column("search_text", Text, nullable=False),
+    PrimaryKeyConstraint("workspace_id", "id", name="pk_contacts"),
+    _workspace_fk("contacts"),
+    _reference_fk("contacts", "companies", "company_id"),
+    Index("uq_contacts_email", "workspace_id", "email", unique=True),
+    Index("ix_contacts_created", "workspace_id", "created_at", "id"),
+    Index("ix_contacts_stage", "workspace_id", "lifecycle_stage", "created_at"),
+    Index("ix_contacts_company", "workspace_id", "company_id"),
+    Index("ix_contacts_owner", "workspace_id", "owner_id"),
+    Index("ix_contacts_segment", "workspace_id", "score_segment"),
+    info={"resource": "contact"},
+)
+
+deals = Table(
+    "deals",
+    metadata,
+    _id("workspace_id"),
+    _id("id"),
+    Column("name", Text, nullable=False),
+    _id("company_id", nullable=True),
+    _id("contact_id", nullable=True),
+    _enum("stage"),
+    Column("amount_cents", BigInteger),
+    Column("currency", Text, nullable=False),
+    Column("probability", Integer),
+    Column("expected_close_date", Date),
+    Column("actual_close_date", Date),
+    Column("lost_reason", Text),
+    Column("owner_id", Text),
+    *_timestamps(),
+    PrimaryKeyConstraint("workspace_id", "id", name="pk_deals"),
+    _workspace_fk("deals"),
+    _reference_fk("deals", "companies", "company_id"),
+    _reference_fk("deals", "contacts", "contact_id"),
+    Index("ix_deals_created", "workspace_id", "created_at", "id"),
+    Index("ix_deals_stage", "workspace_id", "stage", "created_at"),
+    Index("ix_deals_company", "workspace_id", "company_id"),
+    Index("ix_deals_contact", "workspace_id", "contact_id"),
+    Index("ix_deals_owner", "workspace_id", "owner_id"),
+    info={"resource": "deal"},
+)
+
+activities = Table(
+    "activities",
+    metadata,
+    _id("workspace_id"),
+    _id("id"),
+    _id("contact_id", nullable=True),
+    _id("company_id", nullable=True),
+    _id("deal_id", nullable=True),
+    _enum("type"),
+    Column("subject", Text),
+    Column("body", Text),
+    Column("metadata", json_document(), nullable=False),
+    Column("occurred_at", UTCDateTime(), nullable=False),
+    Column("created_by", Text),
+    *_timestamps(),
+    PrimaryKeyConstraint("workspace_id", "id", name="pk_activities"),
+    _workspace_fk("activities"),
+    _reference_fk("activities", "contacts", "contact_id"),
+    _reference_fk("activities", "companies", "company_id"),
+    _reference_fk("activities", "deals", "deal_id"),
+    Index("ix_activities_occurred", "workspace_id", "occurred_at", "id"),
+    Index("ix_activities_contact", "workspace_id", "contact_id", "occurred_at"),
+    Index("ix_activities_company", "workspace_id", "company_id", "occurred_at"),
+    Index("ix_activities_deal", "workspace_id", "deal_id", "occurred_at"),
+    Index("ix_activities_type", "workspace_id", "type", "occurred_at"),
+    info={"resource": "activity"},
+)
+
+tasks = Table(
+    "tasks",
+    metadata,
+    _id("workspace_id"),
+    _id("id"),
+    Column("title", Text, nullable=False),
+    Column("description", Text),
+    _id("contact_id", nullable=True),
+    _id("company_id", nullable=True),
+    _id("deal_id", nullable=True),
+    Column("due_date", Date),
+    _enum("priority"),
+    _enum("status"),
+    Column("assigned_to", Text),
+    Column("completed_at", UTCDateTime()),
+    *_timestamps(),
+    PrimaryKeyConstraint("workspace_id", "id", name="pk_tasks"),
+    _workspace_fk("tasks"),
+    _reference_fk("tasks", "contacts", "contact_id"),
+    _reference_fk("tasks", "companies", "company_id"),
+    _reference_fk("tasks", "deals", "deal_id"),
+    Index("ix_tasks_due", "workspace_id", "due_date", "created_at", "id"),
+    Index("ix_tasks_status", "workspace_id", "status", "due_date"),
+    Index("ix_tasks_assignee", "workspace_id", "assigned_to", "due_date"),
+    Index("ix_tasks_contact", "workspace_id", "contact_id"),
+    Index("ix_tasks_company", "workspace_id", "company_id"),
+    Index("ix_tasks_deal", "workspace_id", "deal_id"),
+    info={"resource": "task"},
+)

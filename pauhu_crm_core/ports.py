@@ -1,0 +1,200 @@
+"""The ports: what the core needs from the outside world, as narrow protocols.
+
+Adapters implement these without inheriting from them; mypy and an
+``isinstance`` test against the ``runtime_checkable`` protocols check that
+they conform. A unit of work is opened for one workspace, and every
+repository reached through it sees only that workspace's rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from datetime import date, datetime
+from typing import Literal, Protocol, runtime_checkable
+
+from attrs import frozen
+
+from .entities import (
+    Activity,
+    ActivityType,
+    Company,
+    Contact,
+    Deal,
+    DealStage,
+    IcpTier,
+    LifecycleStage,
+    Page,
+    PipelineStage,
+    ScoreSegment,
+    Task,
+    TaskStatus,
+    Workspace,
+)
+
+ReferenceField = Literal["contact_id", "company_id", "deal_id"]
+
+
+@runtime_checkable
+class Clock(Protocol):
+    """Where the core gets the time from; ``now()`` is timezone-aware UTC."""
+
+    def now(self) -> datetime: ...
+
+
+# -- filters: what a list may ask for. Search terms arrive already normalised
+# (see ``pauhu_crm_core.search``), so every store matches them the same way.
+
+
+@frozen(kw_only=True)
+class ContactFilter:
+    stage: LifecycleStage | None = None
+    search: str | None = None
+    company_id: str | None = None
+    owner_id: str | None = None
+    segment: ScoreSegment | None = None
+
+
+@frozen(kw_only=True)
+class CompanyFilter:
+    target: bool | None = None
+    search: str | None = None
+    icp_tier: IcpTier | None = None
+    industry: str | None = None
+    country: str | None = None
+
+
+@frozen(kw_only=True)
+class DealFilter:
+    stage: DealStage | None = None
+    company_id: str | None = None
+    contact_id: str | None = None
+    owner_id: str | None = None
+
+
+@frozen(kw_only=True)
+class ActivityFilter:
+    contact_id: str | None = None
+    company_id: str | None = None
+    deal_id: str | None = None
+    type: ActivityType | None = None
+
+
+@frozen(kw_only=True)
+class TaskFilter:
+    status: TaskStatus | None = None
+    assigned_to: str | None = None
+    due_before: date | None = None
+    """Only tasks due strictly before this date that are not done (the overdue view)."""
+    contact_id: str | None = None
+    company_id: str | None = None
+    deal_id: str | None = None
+
+
+# -- repositories. ``add`` raises ``Conflict`` for a used id or unique value;
+# ``replace`` writes every field of an existing record; ``delete`` answers
+# whether a record was there.
+
+
+@runtime_checkable
+class WorkspaceRepository(Protocol):
+    async def get(self) -> Workspace | None: ...
+    async def ensure(self, workspace: Workspace) -> Workspace:
+        """Insert the workspace unless it exists; return the stored one."""
+        ...
+
+    async def replace(self, workspace: Workspace) -> None: ...
+
+
+@runtime_checkable
+class ContactRepository(Protocol):
+    async def add(self, contact: Contact) -> None: ...
+    async def get(self, id: str) -> Contact | None: ...
+    async def exists(self, id: str) -> bool: ...
+    async def replace(self, contact: Contact) -> None: ...
+    async def delete(self, id: str) -> bool: ...
+    async def find(self, filter: ContactFilter, *, limit: int, offset: int) -> Page[Contact]: ...
+    async def touch_last_activity(self, id: str, at: datetime) -> None:
+        """Set ``last_activity_at`` to ``at`` unless it is already later (atomically)."""
+        ...
+
+    async def clear_reference(self, field: Literal["company_id"], target_id: str) -> None: ...
+
+
+@runtime_checkable
+class CompanyRepository(Protocol):
+    async def add(self, company: Company) -> None: ...
+    async def get(self, id: str) -> Company | None: ...
+    async def exists(self, id: str) -> bool: ...
+    async def replace(self, company: Company) -> None: ...
+    async def delete(self, id: str) -> bool: ...
+    async def find(self, filter: CompanyFilter, *, limit: int, offset: int) -> Page[Company]: ...
+
+
+@runtime_checkable
+class DealRepository(Protocol):
+    async def add(self, deal: Deal) -> None: ...
+    async def get(self, id: str) -> Deal | None: ...
+    async def exists(self, id: str) -> bool: ...
+    async def replace(self, deal: Deal) -> None: ...
+    async def delete(self, id: str) -> bool: ...
+    async def find(self, filter: DealFilter, *, limit: int, offset: int) -> Page[Deal]: ...
+    async def pipeline(self) -> Sequence[PipelineStage]:
+        """Count, total and weighted total per stage over all deals, in stage order."""
+        ...
+
+    async def clear_reference(
+        self, field: Literal["company_id", "contact_id"], target_id: str
+    ) -> None: ...
+
+
+@runtime_checkable
+class ActivityRepository(Protocol):
+    async def add(self, activity: Activity) -> None: ...
+    async def get(self, id: str) -> Activity | None: ...
+    async def replace(self, activity: Activity) -> None: ...
+    async def delete(self, id: str) -> bool: ...
+    async def find(self, filter: ActivityFilter, *, limit: int, offset: int) -> Page[Activity]: ...
+    async def clear_reference(self, field: ReferenceField, target_id: str) -> None: ...
+
+
+@runtime_checkable
+class TaskRepository(Protocol):
+    async def add(self, task: Task) -> None: ...
+    async def get(self, id: str) -> Task | None: ...
+    async def replace(self, task: Task) -> None: ...
+    async def delete(self, id: str) -> bool: ...
+    async def find(self, filter: TaskFilter, *, limit: int, offset: int) -> Page[Task]: ...
+    async def clear_reference(self, field: ReferenceField, target_id: str) -> None: ...
+
+
+@runtime_checkable
+class UnitOfWork(Protocol):
+    """One transaction in one workspace. Leaving it without ``commit`` rolls back."""
+
+    @property
+    def workspace_id(self) -> str: ...
+    @property
+    def workspace(self) -> WorkspaceRepository: ...
+    @property
+    def contacts(self) -> ContactRepository: ...
+    @property
+    def companies(self) -> CompanyRepository: ...
+    @property
+    def deals(self) -> DealRepository: ...
+    @property
+    def activities(self) -> ActivityRepository: ...
+    @property
+    def tasks(self) -> TaskRepository: ...
+    async def commit(self) -> None: ...
+
+
+@runtime_checkable
+class Store(Protocol):
+    """Durable storage. ``unit_of_work`` opens a transaction scoped to one workspace."""
+
+    def unit_of_work(
+        self, workspace_id: str, *, read_only: bool = False
+    ) -> AbstractAsyncContextManager[UnitOfWork]: ...
+
+    async def aclose(self) -> None: ...

@@ -1,0 +1,132 @@
+"""Contacts: the people a sales team talks to."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from ..commands import (
+    CONTACT_CHANGES_READ_ONLY,
+    NEW_CONTACT_READ_ONLY,
+    ContactChanges,
+    ContactQuery,
+    NewContact,
+)
+from ..entities import Contact, ContactDetail, Page
+from ..ids import new_id
+from ..ports import ActivityFilter, ContactFilter, DealFilter, UnitOfWork
+from ..scoring import segment_for_score
+from ..search import search_term
+from ..validation import Unset, provided_fields, structure
+from .common import check_references, fetch, page_window
+from .context import WorkspaceContext
+
+DETAIL_ITEMS = 50
+"""How many activities and deals a detail view carries (newest first); lists page the rest."""
+
+
+def hand_set_score(score: int, now: datetime) -> dict[str, Any]:
+    """The fields a score typed in by a person sets, beside ``lead_score`` itself."""
+    return {
+        "lead_score": score,
+        "score_segment": segment_for_score(score),
+        "scored_at": now,
+        "score_breakdown": {"scorer": "manual", "criteria": []},
+    }
+
+
+class ContactService:
+    def __init__(self, context: WorkspaceContext) -> None:
+        self._context = context
+
+    async def create(self, data: Mapping[str, Any] | None = None, /, **fields: Any) -> Contact:
+        command = structure({**(data or {}), **fields}, NewContact, read_only=NEW_CONTACT_READ_ONLY)
+        now = self._context.now()
+        contact = Contact(
+            id=command.id or new_id(now),
+            email=command.email,
+            first_name=command.first_name,
+            last_name=command.last_name,
+            phone=command.phone,
+            title=command.title,
+            company_id=command.company_id,
+            lifecycle_stage=command.lifecycle_stage,
+            lead_source=command.lead_source,
+            owner_id=command.owner_id,
+            tags=command.tags,
+            custom_fields=command.custom_fields,
+            created_at=now,
+            updated_at=now,
+        )
+        if not isinstance(command.lead_score, Unset):
+            contact = attrs.evolve(contact, **hand_set_score(command.lead_score, now))
+        async with self._context.writing() as uow:
+            await check_references(uow, company_id=contact.company_id)
+            await uow.contacts.add(contact)
+            await uow.commit()
+        return contact
+
+    async def get(self, id: str) -> Contact:
+        async with self._context.reading() as uow:
+            return await _get(uow, id)
+
+    async def get_detail(self, id: str) -> ContactDetail:
+        """The contact with its company, latest activities and deals."""
+        async with self._context.reading() as uow:
+            contact = await _get(uow, id)
+            company = await uow.companies.get(contact.company_id) if contact.company_id else None
+            window = {"limit": DETAIL_ITEMS, "offset": 0}
+            activities = await uow.activities.find(ActivityFilter(contact_id=id), **window)
+            deals = await uow.deals.find(DealFilter(contact_id=id), **window)
+        return ContactDetail(
+            contact=contact, company=company, activities=activities.items, deals=deals.items
+        )
+
+    async def list(self, data: Mapping[str, Any] | None = None, /, **filters: Any) -> Page[Contact]:
+        query = structure({**(data or {}), **filters}, ContactQuery)
+        limit, offset = page_window(query)
+        contact_filter = ContactFilter(
+            stage=query.stage,
+            search=search_term(query.q),
+            company_id=query.company_id,
+            owner_id=query.owner_id,
+            segment=query.segment,
+        )
+        async with self._context.reading() as uow:
+            return await uow.contacts.find(contact_filter, limit=limit, offset=offset)
+
+    async def update(
+        self, id: str, data: Mapping[str, Any] | None = None, /, **changes: Any
+    ) -> Contact:
+        """Change only the given fields; ``None`` clears a nullable one."""
+        command = structure(
+            {**(data or {}), **changes}, ContactChanges, read_only=CONTACT_CHANGES_READ_ONLY
+        )
+        given = provided_fields(command)
+        now = self._context.now()
+        if "lead_score" in given:
+            given.update(hand_set_score(given["lead_score"], now))
+        async with self._context.writing() as uow:
+            contact = await _get(uow, id)
+            await check_references(uow, company_id=given.get("company_id"))
+            updated = attrs.evolve(contact, **given, updated_at=now)
+            await uow.contacts.replace(updated)
+            await uow.commit()
+        return updated
+
+    async def delete(self, id: str) -> None:
+        """Delete the contact; its deals, activities and tasks stay, unlinked."""
+        async with self._context.writing() as uow:
+            await _get(uow, id)
+            await uow.deals.clear_reference("contact_id", id)
+            await uow.activities.clear_reference("contact_id", id)
+            await uow.tasks.clear_reference("contact_id", id)
+            await uow.contacts.delete(id)
+            await uow.commit()
+
+
+async def _get(uow: UnitOfWork, id: str) -> Contact:
+    return await fetch(uow.contacts.get, "contact", id)

@@ -1,0 +1,68 @@
+"""Fixtures shared by every test: the anyio backend and SQL stores on both backends.
+
+Async tests use anyio's own pytest plugin (``@pytest.mark.anyio``). Tests that
+take ``store`` run once on SQLite (a file in a session temp dir) and once on
+PostgreSQL (``PAUHU_CRM_TEST_POSTGRES_URL``, a throw-away database; skipped
+when unset). The databases are shared by the session, so every test works
+in its own ``workspace_id``.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from pauhu_crm_adapters.sql import SqlStore, open_sql_store
+
+POSTGRES_URL_VARIABLE = "PAUHU_CRM_TEST_POSTGRES_URL"
+
+_migrated_urls: set[str] = set()
+"""Databases already upgraded in this session; migrating again would only cost time."""
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def sqlite_database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path: Path = tmp_path_factory.mktemp("sqlite") / "pauhu-crm.db"
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgres", id="postgres", marks=pytest.mark.postgres),
+    ]
+)
+def database_url(request: pytest.FixtureRequest, sqlite_database_url: str) -> str:
+    if request.param == "sqlite":
+        return sqlite_database_url
+    url = os.environ.get(POSTGRES_URL_VARIABLE)
+    if not url:
+        pytest.skip(
+            f"{POSTGRES_URL_VARIABLE} is not set; PostgreSQL tests need a throw-away database"
+        )
+    return url
+
+
+@pytest.fixture
+async def store(database_url: str) -> AsyncIterator[SqlStore]:
+    # A new engine per test: asyncpg connections belong to the test's event loop.
+    opened = await open_sql_store(database_url, migrate=database_url not in _migrated_urls)
+    _migrated_urls.add(database_url)
+    try:
+        yield opened
+    finally:
+        await opened.aclose()
+
+
+@pytest.fixture
+def workspace_id() -> str:
+    return f"ws-test-{uuid.uuid4().hex[:16]}"
