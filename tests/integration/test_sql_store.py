@@ -647,6 +647,6 @@ async def test_a_read_only_unit_of_work_cannot_write(store: SqlStore, workspace_
     from sqlalchemy.exc import DBAPIError
 
     # PostgreSQL: "read-only transaction"; SQLite (query_only): "readonly database".
-    with pytest.raises(DBAPIError, match="read-only|readonly"):
+    with pytest.raises(DBAPIError, match=r"read-only|readonly"):
         async with store.unit_of_work(workspace_id, read_only=True) as uow:
             await uow.workspace.ensure(Workspace(id=workspace_id, name="Test", **stamps()))
