@@ -32,6 +32,7 @@ from .errors import (
     NotFound,
     ProviderError,
     Unauthorized,
+    Unavailable,
     ValidationFailed,
 )
 from .ports import Clock, Store, UnitOfWork
@@ -65,6 +66,7 @@ __all__ = [
     "TaskStatus",
     "Unauthorized",
     "UnitOfWork",
+    "Unavailable",
     "ValidationFailed",
     "Workspace",
 ]

@@ -58,5 +58,9 @@ class Forbidden(CrmError):
     """Raised when valid credentials do not grant access to the named workspace."""
 
 
+class Unavailable(CrmError):
+    """Raised when the store cannot be reached (the database is down or refusing connections)."""
+
+
 class ProviderError(CrmError):
     """Raised when an outside provider (a mailer or a scorer) fails."""
