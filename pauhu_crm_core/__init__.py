@@ -65,8 +65,8 @@ __all__ = [
     "TaskPriority",
     "TaskStatus",
     "Unauthorized",
-    "UnitOfWork",
     "Unavailable",
+    "UnitOfWork",
     "ValidationFailed",
     "Workspace",
 ]
