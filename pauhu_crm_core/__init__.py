@@ -8,6 +8,7 @@ from .crm import CRM, CrmWorkspace
 from .entities import (
     Activity,
     ActivityType,
+    ApiKey,
     Company,
     CompanyDetail,
     Contact,
@@ -41,6 +42,7 @@ __all__ = [
     "CRM",
     "Activity",
     "ActivityType",
+    "ApiKey",
     "Clock",
     "Company",
     "CompanyDetail",

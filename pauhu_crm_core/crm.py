@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
 
+from .api_keys import ApiKeyService
 from .entities import Workspace
 from .errors import ValidationFailed
 from .normalise import workspace_id as parse_workspace_id
@@ -56,6 +57,7 @@ class CRM:
         self.store = store
         self.clock = clock
         self._known_workspaces: set[str] = set()
+        self.api_keys = ApiKeyService(store, clock, self._known_workspaces)
 
     def workspace(self, workspace_id: str) -> CrmWorkspace:
         """The workspace named ``workspace_id`` (``^[a-z0-9][a-z0-9-]{1,62}$``)."""

@@ -97,6 +97,18 @@ class Workspace:
 
 
 @frozen(kw_only=True)
+class ApiKey:
+    """A credential for one workspace. Its secret is never part of the record: the
+    store keeps only a hash of it, and the token is shown once, when it is created."""
+
+    id: str
+    workspace_id: str
+    name: str | None = None
+    created_at: datetime
+    revoked_at: datetime | None = None
+
+
+@frozen(kw_only=True)
 class Contact:
     id: str
     email: str | None = None

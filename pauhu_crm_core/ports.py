@@ -18,6 +18,7 @@ from attrs import frozen
 from .entities import (
     Activity,
     ActivityType,
+    ApiKey,
     Company,
     Contact,
     Deal,
@@ -189,12 +190,65 @@ class UnitOfWork(Protocol):
     async def commit(self) -> None: ...
 
 
+# -- credentials. They are looked up before the caller's workspace is known, so
+# they live outside the tenant units of work, behind their own narrow one.
+
+
+@frozen(kw_only=True)
+class StoredApiKey:
+    """An API key as stored: the record and the SHA-256 hex digest of its secret."""
+
+    key: ApiKey
+    secret_hash: str
+
+
+@runtime_checkable
+class ApiKeyRepository(Protocol):
+    """The API keys of every workspace; a secret's hash is only ever read by ``get``."""
+
+    async def add(self, key: ApiKey, secret_hash: str) -> None: ...
+    async def get(self, id: str) -> StoredApiKey | None:
+        """The key and its secret hash, in one query."""
+        ...
+
+    async def list(self, workspace_id: str | None = None) -> Sequence[ApiKey]:
+        """The keys of one workspace, or of all when ``None``; newest first."""
+        ...
+
+    async def revoke(self, id: str, at: datetime) -> ApiKey | None:
+        """Set ``revoked_at`` to ``at`` unless already revoked; the stored key, or ``None``."""
+        ...
+
+
+@runtime_checkable
+class CredentialsUnitOfWork(Protocol):
+    """One transaction over the credentials of all workspaces. Leaving it without
+    ``commit`` rolls back."""
+
+    @property
+    def api_keys(self) -> ApiKeyRepository: ...
+    async def ensure_workspace(self, workspace: Workspace) -> Workspace:
+        """Insert the workspace unless it exists; return the stored one."""
+        ...
+
+    async def commit(self) -> None: ...
+
+
 @runtime_checkable
 class Store(Protocol):
-    """Durable storage. ``unit_of_work`` opens a transaction scoped to one workspace."""
+    """Durable storage. ``unit_of_work`` opens a transaction scoped to one workspace;
+    ``credentials`` one over the API keys of all workspaces."""
 
     def unit_of_work(
         self, workspace_id: str, *, read_only: bool = False
     ) -> AbstractAsyncContextManager[UnitOfWork]: ...
+
+    def credentials(
+        self, *, read_only: bool = False
+    ) -> AbstractAsyncContextManager[CredentialsUnitOfWork]: ...
+
+    async def ping(self) -> None:
+        """Return once the database answers; raises ``Unavailable`` when it cannot be reached."""
+        ...
 
     async def aclose(self) -> None: ...

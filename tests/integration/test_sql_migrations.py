@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +27,9 @@ from pauhu_crm_adapters.sql.urls import async_url
 
 pytestmark = pytest.mark.anyio
 
+T0 = datetime(2026, 3, 7, 10, 0, tzinfo=UTC)
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
-CRM_TABLES = {"workspaces", "companies", "contacts", "deals", "activities", "tasks"}
+CRM_TABLES = {"workspaces", "companies", "contacts", "deals", "activities", "tasks", "api_keys"}
 
 
 @pytest.fixture
@@ -108,6 +110,26 @@ async def test_downgrade_removes_everything_and_upgrade_rebuilds_it(
     assert not (await table_names(fresh_engine)) & CRM_TABLES
     await upgrade(fresh_engine)
     assert await table_names(fresh_engine) >= CRM_TABLES
+
+
+async def test_a_database_at_the_first_revision_upgrades_to_api_keys_keeping_its_rows(
+    fresh_engine: AsyncEngine,
+) -> None:
+    await upgrade(fresh_engine, "0001_initial")
+    assert "api_keys" not in await table_names(fresh_engine)
+    async with fresh_engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO workspaces (id, name, timezone, auto_enroll, created_at, updated_at) "
+                "VALUES ('ws-old', 'Old', 'Europe/Helsinki', true, :at, :at)"
+            ),
+            {"at": "2026-03-07T10:00:00.000000Z" if conn.dialect.name == "sqlite" else T0},
+        )
+    await upgrade(fresh_engine)
+    assert await current_revision(fresh_engine) == HEAD
+    assert "api_keys" in await table_names(fresh_engine)
+    async with fresh_engine.connect() as conn:
+        assert await conn.scalar(text("SELECT name FROM workspaces WHERE id = 'ws-old'")) == "Old"
 
 
 def _is_search_index(name: str | None, type_: str) -> bool:

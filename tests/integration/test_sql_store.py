@@ -36,11 +36,13 @@ from pauhu_crm_core.errors import Conflict, NotFound, ValidationFailed
 from pauhu_crm_core.ports import (
     ActivityFilter,
     ActivityRepository,
+    ApiKeyRepository,
     Clock,
     CompanyFilter,
     CompanyRepository,
     ContactFilter,
     ContactRepository,
+    CredentialsUnitOfWork,
     DealFilter,
     DealRepository,
     Store,
@@ -197,6 +199,9 @@ async def test_the_store_and_every_repository_satisfy_the_ports(
         assert isinstance(uow.deals, DealRepository)
         assert isinstance(uow.activities, ActivityRepository)
         assert isinstance(uow.tasks, TaskRepository)
+    async with store.credentials(read_only=True) as credentials:
+        assert isinstance(credentials, CredentialsUnitOfWork)
+        assert isinstance(credentials.api_keys, ApiKeyRepository)
 
 
 def test_the_system_clock_tells_aware_utc_time() -> None:

@@ -10,9 +10,15 @@ from __future__ import annotations
 
 from .engine import create_sql_engine
 from .migrate import upgrade
-from .store import SqlStore, SqlUnitOfWork, rebuild_search_index
+from .store import SqlCredentialsUnitOfWork, SqlStore, SqlUnitOfWork, rebuild_search_index
 
-__all__ = ["SqlStore", "SqlUnitOfWork", "open_sql_store", "rebuild_search_index"]
+__all__ = [
+    "SqlCredentialsUnitOfWork",
+    "SqlStore",
+    "SqlUnitOfWork",
+    "open_sql_store",
+    "rebuild_search_index",
+]
 
 
 async def open_sql_store(url: str, *, migrate: bool = True) -> SqlStore:

@@ -17,11 +17,17 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from pauhu_crm_core.entities import Workspace
+from pauhu_crm_core.errors import Unavailable
 
 from .engine import READ_ONLY
 from .repositories import (
     SqlActivityRepository,
+    SqlApiKeyRepository,
     SqlCompanyRepository,
     SqlContactRepository,
     SqlDealRepository,
@@ -78,11 +84,36 @@ class SqlUnitOfWork:
         await self._conn.commit()
 
 
-class SqlStore:
-    """The ``Store`` port on SQLite or PostgreSQL; open it with ``open_sql_store``."""
+class SqlCredentialsUnitOfWork:
+    """One transaction over the API keys of every workspace (the ``CredentialsUnitOfWork`` port)."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+        self._api_keys = SqlApiKeyRepository(conn)
+
+    @property
+    def api_keys(self) -> SqlApiKeyRepository:
+        return self._api_keys
+
+    async def ensure_workspace(self, workspace: Workspace) -> Workspace:
+        return await SqlWorkspaceRepository(self._conn, workspace.id).ensure(workspace)
+
+    async def commit(self) -> None:
+        await self._conn.commit()
+
+
+PING_TIMEOUT_SECONDS = 2.0
+
+
+class SqlStore:
+    """The ``Store`` port on SQLite or PostgreSQL; open it with ``open_sql_store``.
+
+    ``ping_timeout`` bounds ``ping()``, connecting included, in seconds.
+    """
+
+    def __init__(self, engine: AsyncEngine, *, ping_timeout: float = PING_TIMEOUT_SECONDS) -> None:
         self.engine = engine
+        self.ping_timeout = ping_timeout
 
     @asynccontextmanager
     async def unit_of_work(
@@ -93,11 +124,47 @@ class SqlStore:
         ``read_only`` starts a deferred transaction on SQLite (no write lock) and a
         ``READ ONLY`` one on PostgreSQL; write units take SQLite's write lock up front.
         """
+        async with self._transaction(read_only=read_only) as conn:
+            yield SqlUnitOfWork(conn, workspace_id)
+
+    @asynccontextmanager
+    async def credentials(
+        self, *, read_only: bool = False
+    ) -> AsyncIterator[SqlCredentialsUnitOfWork]:
+        """A transaction over API keys, begun like ``unit_of_work``'s."""
+        async with self._transaction(read_only=read_only) as conn:
+            yield SqlCredentialsUnitOfWork(conn)
+
+    async def ping(self) -> None:
+        """Run ``SELECT 1`` on a connection of its own; ``Unavailable`` if the database
+        does not answer within ``ping_timeout`` seconds or refuses the connection."""
+        try:
+            with anyio.fail_after(self.ping_timeout):
+                await self._select_one()
+        # DBAPIError covers the drivers' OperationalError and InterfaceError; a refused
+        # or unroutable connection can also surface as a bare OSError from asyncpg.
+        except (DBAPIError, OSError, TimeoutError) as exc:
+            raise Unavailable("the database cannot be reached") from exc
+
+    async def _select_one(self) -> None:
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            # A pooled connection the server has since dropped (a restart): SQLAlchemy has
+            # now discarded it and its siblings, so one more try gets a new connection.
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+
+    @asynccontextmanager
+    async def _transaction(self, *, read_only: bool) -> AsyncIterator[AsyncConnection]:
         conn = await self.engine.connect()
         try:
             await conn.execution_options(**{READ_ONLY: read_only, "postgresql_readonly": read_only})
             await conn.begin()
-            yield SqlUnitOfWork(conn, workspace_id)
+            yield conn
         finally:
             # Closing rolls back whatever was not committed; shielded so that a
             # cancelled task still hands its connection back to the pool.

@@ -40,6 +40,9 @@ ID_LENGTH = 64
 
 ENUM_LENGTH = 16
 
+SECRET_HASH_LENGTH = 64
+"""A SHA-256 digest in hex."""
+
 metadata = MetaData()
 
 
@@ -235,4 +238,21 @@ tasks = Table(
     Index("ix_tasks_company", "workspace_id", "company_id"),
     Index("ix_tasks_deal", "workspace_id", "deal_id"),
     info={"resource": "task"},
+)
+
+# Not a tenant table: a key is looked up by its id alone, before the caller's
+# workspace is known (the key is what names it), so the key is ``id``.
+api_keys = Table(
+    "api_keys",
+    metadata,
+    _id("id"),
+    _id("workspace_id"),
+    Column("name", Text),
+    Column("secret_hash", String(SECRET_HASH_LENGTH), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime()),
+    PrimaryKeyConstraint("id", name="pk_api_keys"),
+    _workspace_fk("api_keys"),
+    Index("ix_api_keys_workspace", "workspace_id", "created_at", "id"),
+    info={"resource": "API key"},
 )

@@ -1,6 +1,7 @@
 """One repository per resource, each bound to a unit of work's connection and workspace."""
 
 from .activities import SqlActivityRepository
+from .api_keys import SqlApiKeyRepository
 from .companies import SqlCompanyRepository
 from .contacts import SqlContactRepository
 from .deals import SqlDealRepository
@@ -9,6 +10,7 @@ from .workspaces import SqlWorkspaceRepository
 
 __all__ = [
     "SqlActivityRepository",
+    "SqlApiKeyRepository",
     "SqlCompanyRepository",
     "SqlContactRepository",
     "SqlDealRepository",
