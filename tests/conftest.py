@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from pauhu_crm_adapters.sql import SqlStore, open_sql_store
+from pauhu_crm_core.testing import FrozenClock
 
 POSTGRES_URL_VARIABLE = "PAUHU_CRM_TEST_POSTGRES_URL"
 
@@ -66,3 +67,9 @@ async def store(database_url: str) -> AsyncIterator[SqlStore]:
 @pytest.fixture
 def workspace_id() -> str:
     return f"ws-test-{uuid.uuid4().hex[:16]}"
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    # 10:00 UTC is 12:00 in Helsinki, the default workspace time zone.
+    return FrozenClock("2026-03-07T10:00:00Z")

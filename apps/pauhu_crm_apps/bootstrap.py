@@ -9,7 +9,7 @@ from pauhu_crm_adapters.clock import SystemClock
 from pauhu_crm_adapters.sql import open_sql_store
 from pauhu_crm_core import CRM, Clock
 
-DEFAULT_DATABASE_URL = "sqlite:///./pauhu-crm.db"
+from .settings import DEFAULT_DATABASE_URL
 
 
 @asynccontextmanager

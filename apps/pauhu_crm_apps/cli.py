@@ -1,8 +1,9 @@
-"""The ``pauhu-crm`` command."""
+"""The ``pauhu-crm`` command: serve the API, migrate the database, try it out."""
 
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 import anyio
@@ -10,21 +11,77 @@ import click
 
 from pauhu_crm_core import NotFound
 
-from .bootstrap import DEFAULT_DATABASE_URL, open_crm
+from .bootstrap import open_crm
+from .cli_keys import keys
+from .cli_options import database_url_option
 from .representation import to_json
-
-database_url_option = click.option(
-    "--database-url",
-    envvar="PAUHU_CRM_DATABASE_URL",
-    default=DEFAULT_DATABASE_URL,
-    show_default=True,
-    help="sqlite:///path.db or postgresql://user@host/db (env PAUHU_CRM_DATABASE_URL).",
-)
+from .settings import AUTH_MODES, DEFAULT_DATABASE_URL, Settings, SettingsError
 
 
 @click.group()
 def main() -> None:
     """Pauhu CRM: contacts, companies, deals, activities and tasks for EU sales teams."""
+
+
+main.add_command(keys)
+
+
+@main.command()
+@click.option("--host", help="Address to listen on (env PAUHU_CRM_HOST). [default: 127.0.0.1]")
+@click.option("--port", type=int, help="Port to listen on (env PAUHU_CRM_PORT). [default: 8000]")
+@click.option(
+    "--database-url",
+    help=f"sqlite:///path.db or postgresql://user@host/db, migrated on start "
+    f"(env PAUHU_CRM_DATABASE_URL). [default: {DEFAULT_DATABASE_URL}]",
+)
+@click.option("--workers", type=int, help="Worker processes (env PAUHU_CRM_WORKERS). [default: 1]")
+@click.option(
+    "--auth-mode",
+    type=click.Choice(AUTH_MODES),
+    help="none: any well-formed X-Workspace-ID; api_key: Bearer keys from `pauhu-crm keys` "
+    "(env PAUHU_CRM_AUTH_MODE). [default: none]",
+)
+@click.option(
+    "--allow-insecure-no-auth",
+    is_flag=True,
+    default=None,
+    help="Allow auth mode `none` on a non-loopback address (anyone reaching it can read "
+    "and change every workspace).",
+)
+@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]))
+def serve(**options: Any) -> None:
+    """Serve the HTTP API (and /openapi.json) with uvicorn.
+
+    Every setting can also come from its PAUHU_CRM_* environment variable; a
+    flag wins over the variable. In auth mode `none` the server only listens
+    on a loopback address unless --allow-insecure-no-auth is given.
+    """
+    import uvicorn
+
+    try:
+        settings = Settings.from_env(**options)
+    except SettingsError as exc:
+        raise click.UsageError(str(exc)) from None
+    if (
+        settings.auth_mode == "none"
+        and not settings.listens_on_loopback
+        and not settings.allow_insecure_no_auth
+    ):
+        raise click.UsageError(
+            f"refusing to listen on {settings.host} without authentication: use "
+            "--auth-mode api_key, a loopback --host, or --allow-insecure-no-auth"
+        )
+    # Workers are separate processes: they read the settings back from the environment.
+    os.environ.update(settings.to_env())
+    uvicorn.run(
+        "pauhu_crm_apps.api:app_from_env",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_level=settings.log_level,
+        server_header=False,
+    )
 
 
 @main.command()

@@ -11,18 +11,8 @@ import click
 from pauhu_crm_core import ApiKey, NotFound, ValidationFailed
 
 from .bootstrap import open_crm
+from .cli_options import database_url_option
 from .representation import format_datetime
-
-# The same default as the rest of the command (bootstrap / settings).
-DEFAULT_DATABASE_URL = "sqlite:///./pauhu-crm.db"
-
-database_url_option = click.option(
-    "--database-url",
-    envvar="PAUHU_CRM_DATABASE_URL",
-    default=DEFAULT_DATABASE_URL,
-    show_default=True,
-    help="sqlite:///path.db or postgresql://user@host/db (env PAUHU_CRM_DATABASE_URL).",
-)
 
 
 @click.group()

@@ -41,15 +41,33 @@ def json_value(value: Any) -> Any:
     return value
 
 
-def to_json(record: Any) -> dict[str, Any]:
-    """A record (or detail view, or page) as a JSON-ready dict."""
-    data = {
-        field.name: json_value(getattr(record, field.name)) for field in attrs.fields(type(record))
-    }
-    if isinstance(record, Deal):
-        cents = data.pop("amount_cents")
-        data["amount"] = None if cents is None else money(cents)
-    if isinstance(record, PipelineStage):
-        data["total_amount"] = money(data.pop("total_amount_cents"))
-        data["weighted_amount"] = money(data.pop("weighted_amount_cents"))
+def detail_json(detail: Any) -> dict[str, Any]:
+    """A detail view as one object: the record's fields plus its linked records.
+
+    ``ContactDetail(contact, company, activities, deals)`` becomes the contact's
+    fields with ``company``, ``activities`` and ``deals`` beside them.
+    """
+    main, *linked = attrs.fields(type(detail))
+    data = to_json(getattr(detail, main.name))
+    data.update({field.name: json_value(getattr(detail, field.name)) for field in linked})
     return data
+
+
+def to_json(record: Any) -> dict[str, Any]:
+    """A record (or a pipeline stage) as a JSON-ready dict."""
+    money_fields = _MONEY_FIELDS.get(type(record), ())
+    data: dict[str, Any] = {}
+    for field in attrs.fields(type(record)):
+        value = getattr(record, field.name)
+        if field.name in money_fields:
+            # ``amount_cents`` goes out as ``amount``, in currency units, in the same place.
+            data[field.name.removesuffix("_cents")] = None if value is None else money(value)
+        else:
+            data[field.name] = json_value(value)
+    return data
+
+
+_MONEY_FIELDS: dict[type, tuple[str, ...]] = {
+    Deal: ("amount_cents",),
+    PipelineStage: ("total_amount_cents", "weighted_amount_cents"),
+}

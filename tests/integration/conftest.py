@@ -10,12 +10,6 @@ from pauhu_crm_core.testing import FrozenClock
 
 
 @pytest.fixture
-def clock() -> FrozenClock:
-    # 10:00 UTC is 12:00 in Helsinki, the default workspace time zone.
-    return FrozenClock("2026-03-07T10:00:00Z")
-
-
-@pytest.fixture
 def crm(store: Store, clock: FrozenClock) -> CRM:
     # The `store` fixture closes the store; the CRM is only a view over it.
     return CRM(store=store, clock=clock)

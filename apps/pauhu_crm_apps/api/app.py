@@ -1,0 +1,70 @@
+"""``create_app(settings)``: the Starlette application serving the CRM over HTTP.
+
+The app opens the CRM in its lifespan (migrating the database) and closes it
+on shutdown. Mounted inside another ASGI app, run its lifespan from the
+host's (see ``docs/http-api.md``), since Starlette does not run the
+lifespans of mounted apps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+
+from pauhu_crm_core import Clock
+
+from ..bootstrap import open_crm
+from ..settings import Settings
+from .errors import EXCEPTION_HANDLERS
+from .middleware import RequestContextMiddleware
+from .openapi import openapi_routes
+from .routes import activities, companies, contacts, deals, health, tasks, workspace
+
+CRM_ROUTES = [
+    *health.routes,
+    *workspace.routes,
+    *contacts.routes,
+    *companies.routes,
+    *deals.routes,
+    *activities.routes,
+    *tasks.routes,
+]
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Starlette:
+    """The API app; ``clock`` replaces the system clock (tests freeze time with it)."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with open_crm(settings.database_url, clock=clock) as crm:
+            app.state.crm = crm
+            yield
+
+    app = Starlette(
+        routes=[*CRM_ROUTES, *openapi_routes(CRM_ROUTES)],
+        middleware=[
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST", "PUT", "DELETE"],
+                allow_headers=["X-Workspace-ID", "Authorization", "Content-Type"],
+                expose_headers=["X-Request-ID"],
+                max_age=600,
+            ),
+            Middleware(RequestContextMiddleware),
+        ],
+        exception_handlers=dict(EXCEPTION_HANDLERS),
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    return app
+
+
+def app_from_env() -> Starlette:
+    """The app with settings from ``PAUHU_CRM_*`` variables (uvicorn's ``--factory`` target)."""
+    return create_app(Settings.from_env())

@@ -1,0 +1,122 @@
+"""Every setting of the Pauhu CRM apps, in one place.
+
+Each setting has a default, an environment variable (``PAUHU_CRM_<NAME>``)
+and a line of help; the CLI's flags override the environment. ``serve``
+hands its settings to uvicorn's worker processes through the environment
+(``to_env``), so a worker builds exactly the settings the command was given.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import attrs
+from attrs import field, frozen
+
+DEFAULT_DATABASE_URL = "sqlite:///./pauhu-crm.db"
+DEFAULT_CORS_ORIGINS = ("https://pauhu.eu", "https://www.pauhu.eu", "https://staging.pauhu.eu")
+ENV_PREFIX = "PAUHU_CRM_"
+
+AuthMode = Literal["none", "api_key"]
+AUTH_MODES: tuple[AuthMode, ...] = ("none", "api_key")
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot be used; the message names the variable."""
+
+
+@frozen(kw_only=True)
+class Settings:
+    # Each setting's help is in its metadata: the CLI and the docs read it from there.
+    database_url: str = field(
+        default=DEFAULT_DATABASE_URL,
+        metadata={"help": "sqlite:///path.db or postgresql://user@host/db; migrated on start."},
+    )
+    host: str = field(default="127.0.0.1", metadata={"help": "Address the API listens on."})
+    port: int = field(default=8000, metadata={"help": "Port the API listens on."})
+    workers: int = field(default=1, metadata={"help": "Number of API worker processes."})
+    auth_mode: AuthMode = field(
+        default="none",
+        metadata={
+            "help": "`none` (any well-formed X-Workspace-ID is accepted) or `api_key` "
+            "(Authorization: Bearer <key>, keys made with `pauhu-crm keys create`)."
+        },
+    )
+    allow_insecure_no_auth: bool = field(
+        default=False,
+        metadata={"help": "Let `serve` listen on a non-loopback address with auth_mode `none`."},
+    )
+    cors_origins: tuple[str, ...] = field(
+        default=DEFAULT_CORS_ORIGINS,
+        metadata={"help": "Comma-separated origins allowed to call the API from a browser."},
+    )
+    max_body_bytes: int = field(
+        default=1024 * 1024, metadata={"help": "Largest request body accepted (413 above)."}
+    )
+    log_level: str = field(
+        default="info", metadata={"help": "Log level: debug, info, warning or error."}
+    )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Settings from ``PAUHU_CRM_*`` variables, then ``overrides`` (``None`` ones ignored)."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for setting in attrs.fields(cls):
+            name = ENV_PREFIX + setting.name.upper()
+            if name in environ:
+                values[setting.name] = _parse(setting, environ[name], name)
+        values.update({key: value for key, value in overrides.items() if value is not None})
+        settings = cls(**values)
+        settings.check()
+        return settings
+
+    def to_env(self) -> dict[str, str]:
+        """The environment variables that reproduce these settings."""
+        return {
+            ENV_PREFIX + setting.name.upper(): _format(getattr(self, setting.name))
+            for setting in attrs.fields(type(self))
+        }
+
+    def check(self) -> None:
+        if self.auth_mode not in AUTH_MODES:
+            raise SettingsError(f"{ENV_PREFIX}AUTH_MODE must be one of: {', '.join(AUTH_MODES)}")
+        for name in ("port", "workers", "max_body_bytes"):
+            if getattr(self, name) < (0 if name == "port" else 1):
+                raise SettingsError(f"{ENV_PREFIX}{name.upper()} is out of range")
+
+    @property
+    def listens_on_loopback(self) -> bool:
+        if self.host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return False
+
+
+def _parse(setting: attrs.Attribute[Any], raw: str, name: str) -> Any:
+    kind = setting.default
+    if isinstance(kind, bool):
+        if raw.lower() not in ("true", "false", "1", "0", "yes", "no"):
+            raise SettingsError(f"{name} must be true or false")
+        return raw.lower() in ("true", "1", "yes")
+    if isinstance(kind, int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise SettingsError(f"{name} must be a whole number") from None
+    if isinstance(kind, tuple):
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    return raw
+
+
+def _format(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return ",".join(value)
+    return str(value)
