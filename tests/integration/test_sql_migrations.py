@@ -1,10 +1,11 @@
-"""Migrations, the schema they build, the search indexes' query plans, and URL handling."""
+"""Migrations, the schema they build, the search indexes' and the due query's plans, and
+URL handling."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,22 +15,32 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, make_url, select, text
+from sqlalchemy import event, insert, inspect, make_url, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from pauhu_crm_adapters.sql import SqlStore
 from pauhu_crm_adapters.sql.engine import create_sql_engine
 from pauhu_crm_adapters.sql.migrate import alembic_config, upgrade
+from pauhu_crm_adapters.sql.repositories.contacts import contact_values
+from pauhu_crm_adapters.sql.repositories.enrollments import enrollment_values
+from pauhu_crm_adapters.sql.repositories.sequences import sequence_values
 from pauhu_crm_adapters.sql.search import search_condition
-from pauhu_crm_adapters.sql.tables import contacts, metadata
+from pauhu_crm_adapters.sql.tables import contacts, enrollments, metadata, sequences, workspaces
 from pauhu_crm_adapters.sql.urls import async_url
+from pauhu_crm_core.entities import (
+    Contact,
+    EmailSequence,
+    Enrollment,
+    SequenceStep,
+)
 
 pytestmark = pytest.mark.anyio
 
 T0 = datetime(2026, 3, 7, 10, 0, tzinfo=UTC)
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 CRM_TABLES = {"workspaces", "companies", "contacts", "deals", "activities", "tasks", "api_keys"}
+SEQUENCE_TABLES = {"sequences", "enrollments", "deliveries", "outbox", "app_secrets"}
 
 
 @pytest.fixture
@@ -78,7 +89,7 @@ async def test_upgrade_creates_the_schema_and_running_it_again_changes_nothing(
     await upgrade(fresh_engine)
     assert await current_revision(fresh_engine) == HEAD
     created = await table_names(fresh_engine)
-    assert created >= CRM_TABLES
+    assert created >= CRM_TABLES | SEQUENCE_TABLES
     await upgrade(fresh_engine)
     assert await current_revision(fresh_engine) == HEAD
     assert await table_names(fresh_engine) == created
@@ -107,29 +118,69 @@ async def test_downgrade_removes_everything_and_upgrade_rebuilds_it(
 
     async with fresh_engine.begin() as conn:
         await conn.run_sync(downgrade)
-    assert not (await table_names(fresh_engine)) & CRM_TABLES
+    assert not (await table_names(fresh_engine)) & (CRM_TABLES | SEQUENCE_TABLES)
     await upgrade(fresh_engine)
-    assert await table_names(fresh_engine) >= CRM_TABLES
+    assert await table_names(fresh_engine) >= CRM_TABLES | SEQUENCE_TABLES
 
 
-async def test_a_database_at_the_first_revision_upgrades_to_api_keys_keeping_its_rows(
+async def test_a_database_upgrades_one_revision_at_a_time_keeping_its_rows(
     fresh_engine: AsyncEngine,
 ) -> None:
     await upgrade(fresh_engine, "0001_initial")
     assert "api_keys" not in await table_names(fresh_engine)
     async with fresh_engine.begin() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        at: Any = "2026-03-07T10:00:00.000000Z" if sqlite else T0
         await conn.execute(
             text(
                 "INSERT INTO workspaces (id, name, timezone, auto_enroll, created_at, updated_at) "
                 "VALUES ('ws-old', 'Old', 'Europe/Helsinki', true, :at, :at)"
             ),
-            {"at": "2026-03-07T10:00:00.000000Z" if conn.dialect.name == "sqlite" else T0},
+            {"at": at},
         )
-    await upgrade(fresh_engine)
-    assert await current_revision(fresh_engine) == HEAD
+        await conn.execute(
+            text(
+                "INSERT INTO contacts (workspace_id, id, lifecycle_stage, lead_score, tags, "
+                "custom_fields, created_at, updated_at, search_text) VALUES "
+                "('ws-old', 'c-old', 'lead', 0, '[]', '{}', :at, :at, '')"
+            ),
+            {"at": at},
+        )
+
+    await upgrade(fresh_engine, "0002_api_keys")
+    assert await current_revision(fresh_engine) == "0002_api_keys"
     assert "api_keys" in await table_names(fresh_engine)
-    async with fresh_engine.connect() as conn:
-        assert await conn.scalar(text("SELECT name FROM workspaces WHERE id = 'ws-old'")) == "Old"
+    assert not (await table_names(fresh_engine)) & SEQUENCE_TABLES
+
+    await upgrade(fresh_engine, "0003_sequences")
+    assert await current_revision(fresh_engine) == "0003_sequences"
+    assert await table_names(fresh_engine) >= SEQUENCE_TABLES
+    # The old rows are there, and the new tables work with them.
+    store = SqlStore(fresh_engine)
+    chosen = EmailSequence(
+        id="seq-1",
+        name="S",
+        steps=(SequenceStep(subject="s", body="b", delay_days=0),),
+        created_at=T0,
+        updated_at=T0,
+    )
+    enrolled = Enrollment(
+        id="e-1",
+        sequence_id="seq-1",
+        contact_id="c-old",
+        enrolled_at=T0,
+        enrolled_on=date(2026, 3, 7),
+        next_due_on=date(2026, 3, 7),
+        updated_at=T0,
+    )
+    async with store.unit_of_work("ws-old") as uow:
+        assert (await uow.workspace.get()).name == "Old"  # type: ignore[union-attr]
+        await uow.sequences.add(chosen)
+        await uow.enrollments.add(enrolled)
+        await uow.commit()
+    async with store.unit_of_work("ws-old", read_only=True) as uow:
+        [due] = await uow.enrollments.due(date(2026, 3, 7), after_id=None, limit=10)
+    assert (due.contact.id, due.enrollment) == ("c-old", enrolled)
 
 
 def _is_search_index(name: str | None, type_: str) -> bool:
@@ -157,6 +208,95 @@ async def test_the_migrated_schema_matches_tables_py(fresh_engine: AsyncEngine) 
 
     async with fresh_engine.connect() as conn:
         assert await conn.run_sync(differences) == []
+
+
+def _normalised_predicate(predicate: object) -> str:
+    """``status = 'active'`` as written, and as PostgreSQL reflects it:
+    ``((status)::text = 'active'::text)``."""
+    text_ = str(predicate).lower().replace("::text", "")
+    return "".join(ch for ch in text_ if ch not in "() ")
+
+
+async def test_partial_indexes_have_the_predicate_of_tables_py(fresh_engine: AsyncEngine) -> None:
+    # Alembic's comparison ignores an index's WHERE, so the drift test cannot see it.
+    await upgrade(fresh_engine)
+    option = f"{fresh_engine.dialect.name}_where"
+    expected = {
+        (table.name, index.name): _normalised_predicate(index.dialect_kwargs[option])
+        for table in metadata.tables.values()
+        for index in table.indexes
+        if index.dialect_kwargs.get(option) is not None
+    }
+    assert expected == {("enrollments", "uq_enrollments_active_contact"): "status='active'"}
+
+    def reflected(sync: Connection) -> dict[tuple[str, str], str]:
+        inspector = inspect(sync)
+        return {
+            (table, index["name"]): _normalised_predicate(index["dialect_options"][option])
+            for table in metadata.tables
+            for index in inspector.get_indexes(table)
+            if index["name"] and index.get("dialect_options", {}).get(option) is not None
+        }
+
+    async with fresh_engine.connect() as conn:
+        assert await conn.run_sync(reflected) == expected
+
+
+async def _add_enrollments(engine: AsyncEngine, total: int, due_every: int) -> None:
+    """``total`` active enrolments in one workspace, every ``due_every``-th one due."""
+    today = date(2026, 3, 7)
+    chosen = EmailSequence(id="seq-1", name="S", steps=(), created_at=T0, updated_at=T0)
+    people = [Contact(id=f"c-{n:05d}", created_at=T0, updated_at=T0) for n in range(total)]
+    enrolled = [
+        Enrollment(
+            id=f"e-{n:05d}",
+            sequence_id=chosen.id,
+            contact_id=person.id,
+            enrolled_at=T0,
+            enrolled_on=today,
+            next_due_on=today if n % due_every == 0 else today + timedelta(days=3),
+            updated_at=T0,
+        )
+        for n, person in enumerate(people)
+    ]
+    ws = {"workspace_id": "ws-plan"}
+    async with engine.begin() as conn:
+        workspace = {"name": "P", "timezone": "UTC", "auto_enroll": True}
+        await conn.execute(
+            insert(workspaces).values(id="ws-plan", created_at=T0, updated_at=T0, **workspace)
+        )
+        await conn.execute(insert(sequences).values(ws | sequence_values(chosen)))
+        await conn.execute(insert(contacts), [ws | contact_values(p) for p in people])
+        await conn.execute(insert(enrollments), [ws | enrollment_values(e) for e in enrolled])
+        await conn.execute(text("ANALYZE"))
+
+
+async def test_the_due_query_uses_its_index_when_few_enrollments_are_due(
+    fresh_engine: AsyncEngine,
+) -> None:
+    await upgrade(fresh_engine)
+    await _add_enrollments(fresh_engine, total=3000, due_every=300)
+    statements: list[tuple[str, Any]] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        statements.append((statement, parameters))
+
+    store = SqlStore(fresh_engine)
+    event.listen(fresh_engine.sync_engine, "before_cursor_execute", capture)
+    try:
+        async with store.unit_of_work("ws-plan", read_only=True) as uow:
+            due = await uow.enrollments.due(date(2026, 3, 7), after_id=None, limit=100)
+    finally:
+        event.remove(fresh_engine.sync_engine, "before_cursor_execute", capture)
+    assert len(due) == 10
+    # SQLite's unit of work also runs PRAGMA and BEGIN; the query is the one SELECT.
+    [(statement, parameters)] = [s for s in statements if s[0].lstrip().startswith("SELECT")]
+    async with fresh_engine.connect() as conn:
+        explain = "EXPLAIN QUERY PLAN " if conn.dialect.name == "sqlite" else "EXPLAIN "
+        result = await conn.exec_driver_sql(explain + statement, parameters)
+        plan = "\n".join(" ".join(str(part) for part in row) for row in result)
+    print(f"\n{fresh_engine.dialect.name} due query plan:\n{plan}")
+    assert "ix_enrollments_due" in plan
 
 
 async def _query_plan(conn: AsyncConnection, term: str) -> str:

@@ -45,6 +45,10 @@ from pauhu_crm_core.ports import (
     CredentialsUnitOfWork,
     DealFilter,
     DealRepository,
+    DeliveryRepository,
+    EnrollmentRepository,
+    OutboxRepository,
+    SequenceRepository,
     Store,
     TaskFilter,
     TaskRepository,
@@ -76,7 +80,7 @@ async def open_workspace(store: SqlStore, workspace_id: str) -> None:
 async def add_all(store: SqlStore, workspace_id: str, *records: Any) -> None:
     async with store.unit_of_work(workspace_id) as uow:
         for record in records:
-            repository = {
+            repository: Any = {
                 Company: uow.companies,
                 Contact: uow.contacts,
                 Deal: uow.deals,
@@ -199,6 +203,10 @@ async def test_the_store_and_every_repository_satisfy_the_ports(
         assert isinstance(uow.deals, DealRepository)
         assert isinstance(uow.activities, ActivityRepository)
         assert isinstance(uow.tasks, TaskRepository)
+        assert isinstance(uow.sequences, SequenceRepository)
+        assert isinstance(uow.enrollments, EnrollmentRepository)
+        assert isinstance(uow.deliveries, DeliveryRepository)
+        assert isinstance(uow.outbox, OutboxRepository)
     async with store.credentials(read_only=True) as credentials:
         assert isinstance(credentials, CredentialsUnitOfWork)
         assert isinstance(credentials.api_keys, ApiKeyRepository)
@@ -362,6 +370,45 @@ async def test_touch_last_activity_only_ever_moves_forward(
         stored = await uow.contacts.get(contact.id)
     assert stored is not None
     assert stored.last_activity_at == T0 + timedelta(hours=2)
+
+
+async def test_touch_last_activity_many_moves_each_contact_forward_only(
+    store: SqlStore, workspace_id: str
+) -> None:
+    await open_workspace(store, workspace_id)
+    recent = Contact(id=new_id("cont"), last_activity_at=T0 + timedelta(days=1), **stamps())
+    idle = Contact(id=new_id("cont"), **stamps())
+    await add_all(store, workspace_id, recent, idle)
+    async with store.unit_of_work(workspace_id) as uow:
+        await uow.contacts.touch_last_activity_many(
+            {recent.id: T0, idle.id: T0 + timedelta(hours=1), "missing": T0}
+        )
+        await uow.contacts.touch_last_activity_many({})
+        await uow.commit()
+    async with store.unit_of_work(workspace_id, read_only=True) as uow:
+        assert await uow.contacts.get(recent.id) == recent
+        stored = await uow.contacts.get(idle.id)
+    assert stored is not None
+    assert stored.last_activity_at == T0 + timedelta(hours=1)
+
+
+async def test_add_many_inserts_a_batch_of_activities_and_a_used_id_is_a_conflict(
+    store: SqlStore, workspace_id: str
+) -> None:
+    await open_workspace(store, workspace_id)
+    batch = [Activity(id=new_id("act"), occurred_at=T0, **stamps()) for _ in range(3)]
+    async with store.unit_of_work(workspace_id) as uow:
+        await uow.activities.add_many(batch)
+        await uow.activities.add_many([])
+        await uow.commit()
+    async with store.unit_of_work(workspace_id, read_only=True) as uow:
+        assert [await uow.activities.get(a.id) for a in batch] == batch
+    with pytest.raises(Conflict) as caught:
+        async with store.unit_of_work(workspace_id) as uow:
+            await uow.activities.add_many(
+                [Activity(id=new_id("act"), occurred_at=T0, **stamps()), batch[0]]
+            )
+    assert caught.value.field == "id"
 
 
 async def test_clear_reference_nulls_only_rows_pointing_at_the_target(

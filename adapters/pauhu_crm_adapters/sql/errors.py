@@ -33,13 +33,16 @@ def translate_write_error(
     """
     resource = written.info["resource"]
     constraint, sqlstate = _constraint_name(exc)
-    unique_field = _unique_field(written, exc, constraint)
-    if unique_field is not None:
-        value = values.get(unique_field)
-        return Conflict(
-            f"{resource} {unique_field} {value!r} is already used in this workspace",
-            field=unique_field,
-        )
+    unique_key = _unique_key(written, exc, constraint)
+    if unique_key is not None:
+        unique_field, message = unique_key
+        if unique_field not in values:  # a batch write: which row broke the rule is unknown
+            return Conflict(
+                f"{resource} {unique_field} is already used in this workspace", field=unique_field
+            )
+        if message is None:
+            message = f"{resource} {unique_field} {{value!r}} is already used in this workspace"
+        return Conflict(message.format(value=values[unique_field]), field=unique_field)
     if sqlstate == _FOREIGN_KEY_SQLSTATE or "FOREIGN KEY constraint failed" in str(exc.orig):
         fk = _foreign_key(written, constraint)
         if fk is None:
@@ -76,23 +79,33 @@ def _constraint_name(exc: IntegrityError) -> tuple[str | None, str | None]:
     return None, sqlstate
 
 
-def _unique_field(written: Table, exc: IntegrityError, constraint: str | None) -> str | None:
-    """The field of the violated primary key or unique index, if that is what was violated."""
-    unique_keys = {written.primary_key.name: [c.name for c in written.primary_key.columns]}
+def _unique_key(
+    written: Table, exc: IntegrityError, constraint: str | None
+) -> tuple[str, str | None] | None:
+    """The field of the violated primary key or unique index, if that is what was violated,
+    and the index's own conflict message (``info["conflict"]``, formatted with ``value``)."""
+    unique_keys: dict[object, tuple[list[str], str | None]] = {
+        written.primary_key.name: ([c.name for c in written.primary_key.columns], None)
+    }
     unique_keys.update(
-        {ix.name: [c.name for c in ix.columns] for ix in written.indexes if ix.unique}
+        {
+            ix.name: ([c.name for c in ix.columns], ix.info.get("conflict"))
+            for ix in written.indexes
+            if ix.unique
+        }
     )
     if constraint is not None:
-        columns = unique_keys.get(constraint)
+        key = unique_keys.get(constraint)
     else:
         match = _SQLITE_UNIQUE.search(str(exc.orig))
         if match is None:
             return None
         failed = [name.split(".")[-1] for name in match["columns"].split(", ")]
-        columns = failed if failed in unique_keys.values() else None
-    if not columns:
+        key = next((k for k in unique_keys.values() if k[0] == failed), None)
+    if key is None or not key[0]:
         return None
-    return columns[-1]  # the key is (workspace_id, <field>)
+    columns, message = key
+    return columns[-1], message  # the key is (workspace_id, <field>)
 
 
 def _foreign_key(written: Table, constraint: str | None) -> ForeignKeyConstraint | None:

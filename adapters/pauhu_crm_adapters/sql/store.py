@@ -13,11 +13,12 @@ statement), and the two backends must not be relied on to differ.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
 import anyio
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -31,10 +32,16 @@ from .repositories import (
     SqlCompanyRepository,
     SqlContactRepository,
     SqlDealRepository,
+    SqlDeliveryRepository,
+    SqlEnrollmentRepository,
+    SqlOutboxRepository,
+    SqlSequenceRepository,
     SqlTaskRepository,
     SqlWorkspaceRepository,
 )
+from .repositories.app_secrets import stored_app_secret
 from .search import rebuild_fts_tables
+from .tables import workspaces
 
 
 class SqlUnitOfWork:
@@ -49,6 +56,10 @@ class SqlUnitOfWork:
         self._deals = SqlDealRepository(conn, workspace_id)
         self._activities = SqlActivityRepository(conn, workspace_id)
         self._tasks = SqlTaskRepository(conn, workspace_id)
+        self._sequences = SqlSequenceRepository(conn, workspace_id)
+        self._enrollments = SqlEnrollmentRepository(conn, workspace_id)
+        self._deliveries = SqlDeliveryRepository(conn, workspace_id)
+        self._outbox = SqlOutboxRepository(conn, workspace_id)
 
     @property
     def workspace_id(self) -> str:
@@ -77,6 +88,22 @@ class SqlUnitOfWork:
     @property
     def tasks(self) -> SqlTaskRepository:
         return self._tasks
+
+    @property
+    def sequences(self) -> SqlSequenceRepository:
+        return self._sequences
+
+    @property
+    def enrollments(self) -> SqlEnrollmentRepository:
+        return self._enrollments
+
+    @property
+    def deliveries(self) -> SqlDeliveryRepository:
+        return self._deliveries
+
+    @property
+    def outbox(self) -> SqlOutboxRepository:
+        return self._outbox
 
     async def commit(self) -> None:
         """Make the work durable. Later statements start a new transaction (rolled back
@@ -134,6 +161,20 @@ class SqlStore:
         """A transaction over API keys, begun like ``unit_of_work``'s."""
         async with self._transaction(read_only=read_only) as conn:
             yield SqlCredentialsUnitOfWork(conn)
+
+    async def app_secret(self, name: str, generate: Callable[[], str]) -> str:
+        """The secret ``name``, stored from ``generate()`` on first use, in a transaction
+        of its own; every process on the database gets the same one."""
+        async with self._transaction(read_only=False) as conn:
+            secret = await stored_app_secret(conn, name, generate, datetime.now(UTC))
+            await conn.commit()
+        return secret
+
+    async def workspace_ids(self) -> Sequence[str]:
+        """Every workspace's id, in id order."""
+        async with self._transaction(read_only=True) as conn:
+            result = await conn.scalars(select(workspaces.c.id).order_by(workspaces.c.id))
+            return list(result)
 
     async def ping(self) -> None:
         """Run ``SELECT 1`` on a connection of its own; ``Unavailable`` if the database

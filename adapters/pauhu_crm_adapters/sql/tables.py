@@ -11,6 +11,10 @@ Free text is ``Text``: the core enforces the length limits, and a VARCHAR
 overflow would otherwise surface as a driver error. Each table's
 ``info["resource"]`` is the singular name used in error messages.
 
+The sequence tables (``sequences``, ``enrollments``, ``deliveries``,
+``outbox``) follow the same rules; ``app_secrets`` is, like ``api_keys``,
+not a tenant table.
+
 The search indexes (an FTS5 trigram table per searchable table on SQLite, a
 ``pg_trgm`` GIN index on PostgreSQL) are dialect-specific DDL, so they live
 only in the migration; see ``search.py``.
@@ -31,6 +35,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 
 from .types import UTCDateTime, json_document
@@ -255,4 +260,122 @@ api_keys = Table(
     _workspace_fk("api_keys"),
     Index("ix_api_keys_workspace", "workspace_id", "created_at", "id"),
     info={"resource": "API key"},
+)
+
+
+# -- sequences
+
+sequences = Table(
+    "sequences",
+    metadata,
+    _id("workspace_id"),
+    _id("id"),
+    Column("name", Text, nullable=False),
+    Column("description", Text),
+    _enum("segment", nullable=True),
+    _enum("status"),
+    # [{"subject", "body", "delay_days"}, ...]: always read and written whole.
+    Column("steps", json_document(), nullable=False),
+    *_timestamps(),
+    PrimaryKeyConstraint("workspace_id", "id", name="pk_sequences"),
+    _workspace_fk("sequences"),
+    Index("ix_sequences_created", "workspace_id", "created_at", "id"),
+    info={"resource": "sequence"},
+)
+
+ACTIVE_ENROLLMENT = text("status = 'active'")
+"""The rows the one-active-enrolment-per-contact rule applies to (a partial index)."""
+
+enrollments = Table(
+    "enrollments",
+    metadata,
+    _id("workspace_id"),
+    _id("id"),
+    _id("sequence_id"),
+    _id("contact_id"),
+    _enum("status"),
+    Column("enrolled_at", UTCDateTime(), nullable=False),
+    Column("enrolled_on", Date, nullable=False),
+    Column("next_step", Integer, nullable=False),
+    Column("next_due_on", Date),
+    Column("stopped_reason", Text),
+    Column("ended_at", UTCDateTime()),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    PrimaryKeyConstraint("workspace_id", "id", name="pk_enrollments"),
+    _workspace_fk("enrollments"),
+    _reference_fk("enrollments", "sequences", "sequence_id"),
+    _reference_fk("enrollments", "contacts", "contact_id"),
+    # A contact is actively enrolled in at most one sequence; racing enrolments
+    # (a manual one and an automatic one) cannot both win.
+    Index(
+        "uq_enrollments_active_contact",
+        "workspace_id",
+        "contact_id",
+        unique=True,
+        sqlite_where=ACTIVE_ENROLLMENT,
+        postgresql_where=ACTIVE_ENROLLMENT,
+        info={"conflict": "contact {value!r} is already actively enrolled in a sequence"},
+    ),
+    Index("ix_enrollments_due", "workspace_id", "status", "next_due_on", "id"),
+    Index("ix_enrollments_sequence", "workspace_id", "sequence_id", "status"),
+    Index("ix_enrollments_contact", "workspace_id", "contact_id"),
+    info={"resource": "enrollment"},
+)
+
+# The log of sequence e-mails, and what makes each (enrolment, step) sent at most
+# once: its unique key. Deliberately no foreign key to enrolments, contacts or
+# sequences: when a contact is erased its enrolments go, but the record of what
+# was sent (and the claim that keeps it from being sent again) stays.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    _id("workspace_id"),
+    _id("id"),
+    _id("enrollment_id"),
+    Column("step_index", Integer, nullable=False),
+    _id("contact_id"),
+    _id("sequence_id"),
+    Column("message_id", Text, nullable=False),
+    _enum("status"),
+    Column("attempts", Integer, nullable=False),
+    Column("run_id", Text, nullable=False),
+    Column("error", Text),
+    Column("claimed_at", UTCDateTime(), nullable=False),
+    Column("sent_at", UTCDateTime()),
+    PrimaryKeyConstraint("workspace_id", "id", name="pk_deliveries"),
+    _workspace_fk("deliveries"),
+    Index("uq_deliveries_step", "workspace_id", "enrollment_id", "step_index", unique=True),
+    Index("ix_deliveries_status", "workspace_id", "status", "claimed_at"),
+    info={"resource": "delivery"},
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    _id("workspace_id"),
+    _id("id"),
+    Column("message_id", Text, nullable=False),
+    Column("to_address", Text, nullable=False),
+    Column("sender", Text, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("html", Text, nullable=False),
+    Column("headers", json_document(), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    PrimaryKeyConstraint("workspace_id", "id", name="pk_outbox"),
+    _workspace_fk("outbox"),
+    Index("ix_outbox_created", "workspace_id", "created_at", "id"),
+    info={"resource": "outbox message"},
+)
+
+# Not a tenant table: secrets of the installation (the unsubscribe-link signing
+# key), shared by every process that uses the database.
+app_secrets = Table(
+    "app_secrets",
+    metadata,
+    Column("name", String(ID_LENGTH), nullable=False),
+    Column("value", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    PrimaryKeyConstraint("name", name="pk_app_secrets"),
+    info={"resource": "app secret"},
 )

@@ -5,6 +5,10 @@ from .api_keys import SqlApiKeyRepository
 from .companies import SqlCompanyRepository
 from .contacts import SqlContactRepository
 from .deals import SqlDealRepository
+from .deliveries import SqlDeliveryRepository
+from .enrollments import SqlEnrollmentRepository
+from .outbox import SqlOutboxRepository
+from .sequences import SqlSequenceRepository
 from .tasks import SqlTaskRepository
 from .workspaces import SqlWorkspaceRepository
 
@@ -14,6 +18,10 @@ __all__ = [
     "SqlCompanyRepository",
     "SqlContactRepository",
     "SqlDealRepository",
+    "SqlDeliveryRepository",
+    "SqlEnrollmentRepository",
+    "SqlOutboxRepository",
+    "SqlSequenceRepository",
     "SqlTaskRepository",
     "SqlWorkspaceRepository",
 ]

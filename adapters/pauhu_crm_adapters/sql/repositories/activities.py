@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy.engine import RowMapping
+from sqlalchemy import insert
+from sqlalchemy.exc import IntegrityError
 
 from pauhu_crm_core.entities import Activity, ActivityType, Page
 from pauhu_crm_core.ports import ActivityFilter
 
+from ..errors import translate_write_error
 from ..tables import activities
-from .base import TenantTableRepository, equal_to
+from .base import RowValues, TenantTableRepository, equal_to
 
 
-def activity_from_row(row: RowMapping) -> Activity:
+def activity_from_row(row: RowValues) -> Activity:
     return Activity(
         id=row["id"],
         contact_id=row["contact_id"],
@@ -57,6 +60,17 @@ class SqlActivityRepository(TenantTableRepository[Activity]):
 
     async def add(self, activity: Activity) -> None:
         await self._add(activity)
+
+    async def add_many(self, batch: Sequence[Activity]) -> None:
+        """One executemany INSERT (the sequence engine logs a whole batch of sends at once)."""
+        if not batch:
+            return
+        rows = [{"workspace_id": self._workspace_id, **activity_values(a)} for a in batch]
+        try:
+            await self._conn.execute(insert(activities), rows)
+        except IntegrityError as exc:
+            # Which row broke a rule is unknown in a batch, so name a value only for one.
+            raise translate_write_error(exc, activities, rows[0] if len(rows) == 1 else {}) from exc
 
     async def replace(self, activity: Activity) -> None:
         await self._replace(activity)

@@ -4,16 +4,21 @@ Each statement here is filtered by the unit of work's ``workspace_id`` — get,
 exists, update, delete, count, clear — so a repository cannot reach another
 workspace's rows however it is called. Resource modules add the typed
 ``add``/``replace``/``find`` and the explicit row <-> entity functions.
+
+``TenantTableBase`` is what every tenant repository has; ``TenantTableRepository``
+adds ``exists``, ``delete`` and ``clear_reference`` for the records users delete.
+The sequence repositories take only the base, so that e.g. a sent delivery
+cannot be deleted through a generic ``delete`` its port does not have.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from enum import Enum
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeAlias, TypeVar
 
 from sqlalchemy import ColumnElement, Table, delete, func, insert, select, update
-from sqlalchemy.engine import RowMapping
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -25,17 +30,20 @@ from ..search import search_condition
 
 E = TypeVar("E")
 
+RowValues: TypeAlias = Mapping[Any, Any]
+"""A row's values by column name: a ``RowMapping``, or a plain dict (the joined due
+query's rows, cut back to one table's columns)."""
+
 NOT_ENTITY_COLUMNS = frozenset({"workspace_id", "search_text"})
 """Columns the store keeps for itself: the tenant key and the derived search key."""
 
 
-class TenantTableRepository(Generic[E]):
+class TenantTableBase(Generic[E]):
     """Shared statements over one tenant table, bound to one connection and workspace."""
 
     table: ClassVar[Table]
     order_by: ClassVar[tuple[ColumnElement[Any], ...]]
-    reference_fields: ClassVar[frozenset[str]] = frozenset()
-    from_row: ClassVar[Callable[[RowMapping], Any]]
+    from_row: ClassVar[Callable[[RowValues], Any]]
     to_values: ClassVar[Callable[[Any], dict[str, Any]]]
 
     def __init__(self, conn: AsyncConnection, workspace_id: str) -> None:
@@ -53,7 +61,7 @@ class TenantTableRepository(Generic[E]):
     def _is(self, id: str) -> ColumnElement[bool]:
         return self._in_workspace() & (self.table.c.id == id)
 
-    def _entity(self, row: RowMapping) -> E:
+    def _entity(self, row: RowValues) -> E:
         entity: E = type(self).from_row(row)
         return entity
 
@@ -61,28 +69,6 @@ class TenantTableRepository(Generic[E]):
         result = await self._conn.execute(select(*self._entity_columns).where(self._is(id)))
         row = result.mappings().one_or_none()
         return None if row is None else self._entity(row)
-
-    async def exists(self, id: str) -> bool:
-        result = await self._conn.execute(select(self.table.c.id).where(self._is(id)))
-        return result.first() is not None
-
-    async def delete(self, id: str) -> bool:
-        try:
-            result = await self._conn.execute(delete(self.table).where(self._is(id)))
-        except IntegrityError as exc:
-            raise translate_delete_error(exc, self.table, id) from exc
-        return result.rowcount > 0
-
-    async def clear_reference(self, field: str, target_id: str) -> None:
-        """Set ``field`` to NULL on this workspace's rows that point at ``target_id``."""
-        if field not in self.reference_fields:
-            raise ValueError(f"{self.table.name} has no reference field {field!r}")
-        column = self.table.c[field]
-        await self._conn.execute(
-            update(self.table)
-            .where(self._in_workspace() & (column == target_id))
-            .values({field: None})
-        )
 
     async def _add(self, entity: E) -> None:
         values = {"workspace_id": self._workspace_id, **type(self).to_values(entity)}
@@ -123,6 +109,34 @@ class TenantTableRepository(Generic[E]):
         return Page(items=items, total=int(total or 0), limit=limit, offset=offset)
 
 
+class TenantTableRepository(TenantTableBase[E]):
+    """The base plus ``exists``, ``delete`` and ``clear_reference``: a CRM record's table."""
+
+    reference_fields: ClassVar[frozenset[str]] = frozenset()
+
+    async def exists(self, id: str) -> bool:
+        result = await self._conn.execute(select(self.table.c.id).where(self._is(id)))
+        return result.first() is not None
+
+    async def delete(self, id: str) -> bool:
+        try:
+            result = await self._conn.execute(delete(self.table).where(self._is(id)))
+        except IntegrityError as exc:
+            raise translate_delete_error(exc, self.table, id) from exc
+        return result.rowcount > 0
+
+    async def clear_reference(self, field: str, target_id: str) -> None:
+        """Set ``field`` to NULL on this workspace's rows that point at ``target_id``."""
+        if field not in self.reference_fields:
+            raise ValueError(f"{self.table.name} has no reference field {field!r}")
+        column = self.table.c[field]
+        await self._conn.execute(
+            update(self.table)
+            .where(self._in_workspace() & (column == target_id))
+            .values({field: None})
+        )
+
+
 def equal_to(table: Table, filters: Mapping[str, object]) -> list[ColumnElement[bool]]:
     """``column = value`` for every filter that is set (``None`` means "not filtered")."""
     return [
@@ -130,3 +144,16 @@ def equal_to(table: Table, filters: Mapping[str, object]) -> list[ColumnElement[
         for name, value in filters.items()
         if value is not None
     ]
+
+
+def insert_or_ignore(
+    conn: AsyncConnection, table: Table, *key: str
+) -> postgresql.Insert | sqlite.Insert:
+    """``INSERT … ON CONFLICT (key) DO NOTHING`` in the connection's dialect.
+
+    PostgreSQL makes an insert that races an uncommitted one of the same key wait
+    for it and then skip the row; SQLite runs writers one at a time. Either way,
+    of several concurrent writers exactly one inserts it.
+    """
+    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    return dialect_insert(table).on_conflict_do_nothing(index_elements=[table.c[k] for k in key])

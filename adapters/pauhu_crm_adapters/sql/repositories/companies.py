@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.engine import RowMapping
-
 from pauhu_crm_core.entities import Company, IcpTier, Page
 from pauhu_crm_core.ports import CompanyFilter
 from pauhu_crm_core.search import company_search_text
 
 from ..tables import companies
-from .base import TenantTableRepository, equal_to
+from .base import RowValues, TenantTableRepository, equal_to
 
 
-def company_from_row(row: RowMapping) -> Company:
+def company_from_row(row: RowValues) -> Company:
     tier = row["icp_tier"]
     return Company(
         id=row["id"],

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, update
-from sqlalchemy.engine import RowMapping
+from sqlalchemy import bindparam, or_, update
 
 from pauhu_crm_core.entities import Contact, LifecycleStage, Page, ScoreSegment
 from pauhu_crm_core.ports import ContactFilter
 from pauhu_crm_core.search import contact_search_text
 
 from ..tables import contacts
-from .base import TenantTableRepository, equal_to
+from .base import RowValues, TenantTableRepository, equal_to
 
 
-def contact_from_row(row: RowMapping) -> Contact:
+def contact_from_row(row: RowValues) -> Contact:
     segment = row["score_segment"]
     return Contact(
         id=row["id"],
@@ -96,6 +96,24 @@ class SqlContactRepository(TenantTableRepository[Contact]):
         if filter.search is not None:
             conditions.append(self._search(filter.search))
         return await self._page(conditions, limit=limit, offset=offset)
+
+    async def touch_last_activity_many(self, times: Mapping[str, datetime]) -> None:
+        """``touch_last_activity`` for many contacts, as one executemany UPDATE."""
+        if not times:
+            return
+        column = contacts.c.last_activity_at
+        statement = (
+            update(contacts)
+            .where(
+                (contacts.c.workspace_id == self._workspace_id)
+                & (contacts.c.id == bindparam("contact_id"))
+                & or_(column.is_(None), column < bindparam("moment"))
+            )
+            .values(last_activity_at=bindparam("moment"))
+        )
+        await self._conn.execute(
+            statement, [{"contact_id": id, "moment": at} for id, at in times.items()]
+        )
 
     async def touch_last_activity(self, id: str, at: datetime) -> None:
         """One UPDATE that only ever moves ``last_activity_at`` forward (safe under races)."""

@@ -7,19 +7,18 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.engine import RowMapping
 
 from pauhu_crm_core.entities import Deal, DealStage, Page, PipelineStage
 from pauhu_crm_core.ports import DealFilter
 
 from ..tables import deals
-from .base import TenantTableRepository, equal_to
+from .base import RowValues, TenantTableRepository, equal_to
 
 _CENT = Decimal(1)
 _PERCENT = Decimal(100)
 
 
-def deal_from_row(row: RowMapping) -> Deal:
+def deal_from_row(row: RowValues) -> Deal:
     return Deal(
         id=row["id"],
         name=row["name"],

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.engine import RowMapping
-
 from pauhu_crm_core.entities import Page, Task, TaskPriority, TaskStatus
 from pauhu_crm_core.ports import TaskFilter
 
 from ..tables import tasks
-from .base import TenantTableRepository, equal_to
+from .base import RowValues, TenantTableRepository, equal_to
 
 
-def task_from_row(row: RowMapping) -> Task:
+def task_from_row(row: RowValues) -> Task:
     return Task(
         id=row["id"],
         title=row["title"],

@@ -1,0 +1,199 @@
+"""Enrolments: rows <-> ``Enrollment`` and the enrolment repository.
+
+"One active enrolment per contact" is a partial unique index, so it holds
+even when a manual and an automatic enrolment race. ``due`` is the engine's
+read: one query for a batch of enrolments with everything sending needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table, bindparam, delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from pauhu_crm_core.entities import Enrollment, EnrollmentStatus, Page, SequenceStatus
+from pauhu_crm_core.ports import DueEnrollment
+
+from ..errors import translate_write_error
+from ..tables import companies, contacts, enrollments, sequences
+from .base import NOT_ENTITY_COLUMNS, RowValues, TenantTableBase, equal_to
+from .companies import company_from_row
+from .contacts import contact_from_row
+from .sequences import sequence_from_row
+
+_ACTIVE = EnrollmentStatus.ACTIVE.value
+
+
+def enrollment_from_row(row: RowValues) -> Enrollment:
+    return Enrollment(
+        id=row["id"],
+        sequence_id=row["sequence_id"],
+        contact_id=row["contact_id"],
+        status=EnrollmentStatus(row["status"]),
+        enrolled_at=row["enrolled_at"],
+        enrolled_on=row["enrolled_on"],
+        next_step=row["next_step"],
+        next_due_on=row["next_due_on"],
+        stopped_reason=row["stopped_reason"],
+        ended_at=row["ended_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def enrollment_values(enrollment: Enrollment) -> dict[str, Any]:
+    """Every column of an enrolment's row but ``workspace_id``."""
+    return {
+        "id": enrollment.id,
+        "sequence_id": enrollment.sequence_id,
+        "contact_id": enrollment.contact_id,
+        "status": enrollment.status.value,
+        "enrolled_at": enrollment.enrolled_at,
+        "enrolled_on": enrollment.enrolled_on,
+        "next_step": enrollment.next_step,
+        "next_due_on": enrollment.next_due_on,
+        "stopped_reason": enrollment.stopped_reason,
+        "ended_at": enrollment.ended_at,
+        "updated_at": enrollment.updated_at,
+    }
+
+
+_WRITTEN = [c.name for c in enrollments.c if c.name not in ("workspace_id", "id")]
+
+
+class SqlEnrollmentRepository(TenantTableBase[Enrollment]):
+    table = enrollments
+    order_by = (enrollments.c.enrolled_at.desc(), enrollments.c.id.desc())
+    from_row = enrollment_from_row
+    to_values = enrollment_values
+
+    async def add(self, enrollment: Enrollment) -> None:
+        """Raises ``Conflict`` (field ``contact_id``) when the contact is already active."""
+        await self._add(enrollment)
+
+    async def find(
+        self,
+        *,
+        sequence_id: str | None = None,
+        contact_id: str | None = None,
+        status: EnrollmentStatus | None = None,
+        limit: int,
+        offset: int,
+    ) -> Page[Enrollment]:
+        """Newest enrolment first."""
+        conditions = equal_to(
+            enrollments, {"sequence_id": sequence_id, "contact_id": contact_id, "status": status}
+        )
+        return await self._page(conditions, limit=limit, offset=offset)
+
+    async def replace_many(self, enrollments_: Sequence[Enrollment]) -> None:
+        """One executemany UPDATE. Enrolments that are not in this workspace are left alone
+        (there is nothing to write them over); a second active one for a contact is a
+        ``Conflict``."""
+        if not enrollments_:
+            return
+        # Run as an executemany; the parameters are prefixed because SQLAlchemy
+        # reserves a column's own name for its SET value.
+        statement = (
+            update(enrollments)
+            .where(self._in_workspace() & (enrollments.c.id == bindparam("p_id")))
+            .values({name: bindparam(f"p_{name}") for name in _WRITTEN})
+        )
+        # In id order, so that racing batches lock rows in one order (no deadlock).
+        by_id = sorted(enrollments_, key=lambda e: e.id)
+        rows = [{f"p_{k}": v for k, v in enrollment_values(e).items()} for e in by_id]
+        try:
+            await self._conn.execute(statement, rows)
+        except IntegrityError as exc:
+            # Only an active row can break the one-active-per-contact index; name its
+            # contact when that is unambiguous.
+            active = [e for e in enrollments_ if e.status is EnrollmentStatus.ACTIVE]
+            values = enrollment_values(active[0]) if len(active) == 1 else {}
+            raise translate_write_error(exc, enrollments, values) from exc
+
+    async def due(
+        self, today: date, *, after_id: str | None, limit: int
+    ) -> Sequence[DueEnrollment]:
+        """One query joining the enrolment to its (active) sequence, its contact and the
+        contact's company; in id order after ``after_id``, for keyset paging."""
+        e, s, c, co = enrollments.c, sequences.c, contacts.c, companies.c
+        where = (
+            (e.workspace_id == self._workspace_id)
+            & (e.status == _ACTIVE)
+            & (e.next_due_on <= today)
+            & (s.status == SequenceStatus.ACTIVE.value)
+        )
+        if after_id is not None:
+            where = where & (e.id > after_id)
+        joined = (
+            enrollments.join(
+                sequences, (s.workspace_id == e.workspace_id) & (s.id == e.sequence_id)
+            )
+            .join(contacts, (c.workspace_id == e.workspace_id) & (c.id == e.contact_id))
+            .outerjoin(companies, (co.workspace_id == c.workspace_id) & (co.id == c.company_id))
+        )
+        columns = [
+            *_labelled(enrollments, "e_"),
+            *_labelled(sequences, "s_"),
+            *_labelled(contacts, "c_"),
+            *_labelled(companies, "co_"),
+        ]
+        result = await self._conn.execute(
+            select(*columns).select_from(joined).where(where).order_by(e.id).limit(limit)
+        )
+        return [_due_from_row(row) for row in result.mappings()]
+
+    async def stop_active(
+        self,
+        reason: str,
+        at: datetime,
+        *,
+        contact_id: str | None = None,
+        sequence_id: str | None = None,
+    ) -> int:
+        """One UPDATE over the active enrolments of the contact and/or in the sequence."""
+        if contact_id is None and sequence_id is None:
+            raise ValueError("stop_active needs a contact_id or a sequence_id (or both)")
+        conditions = equal_to(enrollments, {"contact_id": contact_id, "sequence_id": sequence_id})
+        where = self._in_workspace() & (enrollments.c.status == _ACTIVE)
+        for condition in conditions:
+            where = where & condition
+        result = await self._conn.execute(
+            update(enrollments)
+            .where(where)
+            .values(
+                status=EnrollmentStatus.STOPPED.value,
+                stopped_reason=reason,
+                ended_at=at,
+                next_due_on=None,
+                updated_at=at,
+            )
+        )
+        return result.rowcount
+
+    async def delete_for_contact(self, contact_id: str) -> None:
+        """Erase a contact's enrolments (before the contact itself); its deliveries stay."""
+        of_contact = self._in_workspace() & (enrollments.c.contact_id == contact_id)
+        await self._conn.execute(delete(enrollments).where(of_contact))
+
+
+def _labelled(table: Table, prefix: str) -> list[ColumnElement[Any]]:
+    """The entity columns of ``table``, labelled ``<prefix><name>`` so that the joined
+    tables' ``id``, ``status``, ``name``… do not collide."""
+    return [c.label(prefix + c.name) for c in table.c if c.name not in NOT_ENTITY_COLUMNS]
+
+
+def _unprefixed(row: RowValues, table: Table, prefix: str) -> dict[str, Any]:
+    return {c.name: row[prefix + c.name] for c in table.c if c.name not in NOT_ENTITY_COLUMNS}
+
+
+def _due_from_row(row: RowValues) -> DueEnrollment:
+    company = None if row["co_id"] is None else company_from_row(_unprefixed(row, companies, "co_"))
+    return DueEnrollment(
+        enrollment=enrollment_from_row(_unprefixed(row, enrollments, "e_")),
+        sequence=sequence_from_row(_unprefixed(row, sequences, "s_")),
+        contact=contact_from_row(_unprefixed(row, contacts, "c_")),
+        company=company,
+    )

@@ -1,0 +1,56 @@
+"""The outbox: rows <-> ``OutboxMessage``, the e-mails the outbox mailer keeps instead of sending.
+
+The column for the recipient is ``to_address``: ``to`` is an SQL keyword.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pauhu_crm_core.entities import OutboxMessage, Page
+
+from ..tables import outbox
+from .base import RowValues, TenantTableBase
+
+
+def outbox_message_from_row(row: RowValues) -> OutboxMessage:
+    return OutboxMessage(
+        id=row["id"],
+        message_id=row["message_id"],
+        to=row["to_address"],
+        sender=row["sender"],
+        subject=row["subject"],
+        text=row["text"],
+        html=row["html"],
+        headers=row["headers"],
+        created_at=row["created_at"],
+    )
+
+
+def outbox_message_values(message: OutboxMessage) -> dict[str, Any]:
+    """Every column of an outbox row but ``workspace_id``."""
+    return {
+        "id": message.id,
+        "message_id": message.message_id,
+        "to_address": message.to,
+        "sender": message.sender,
+        "subject": message.subject,
+        "text": message.text,
+        "html": message.html,
+        "headers": dict(message.headers),
+        "created_at": message.created_at,
+    }
+
+
+class SqlOutboxRepository(TenantTableBase[OutboxMessage]):
+    table = outbox
+    order_by = (outbox.c.created_at.desc(), outbox.c.id.desc())
+    from_row = outbox_message_from_row
+    to_values = outbox_message_values
+
+    async def add(self, message: OutboxMessage) -> None:
+        await self._add(message)
+
+    async def find(self, *, limit: int, offset: int) -> Page[OutboxMessage]:
+        """Newest first."""
+        return await self._page((), limit=limit, offset=offset)
