@@ -22,7 +22,7 @@ from .ids import new_id
 from .normalise import ID_PATTERN, text
 from .normalise import workspace_id as parse_workspace_id
 from .ports import Clock, Store
-from .services import WorkspaceContext
+from .services.context import new_workspace
 
 __all__ = [
     "INVALID_TOKEN_MESSAGE",
@@ -76,10 +76,9 @@ def hash_secret(secret: str) -> str:
 class ApiKeyService:
     """API keys of every workspace (``crm.api_keys``); only their hashes are stored."""
 
-    def __init__(self, store: Store, clock: Clock, known_workspaces: set[str]) -> None:
+    def __init__(self, store: Store, clock: Clock) -> None:
         self._store = store
         self._clock = clock
-        self._known_workspaces = known_workspaces
 
     async def create(self, workspace_id: str, name: str | None = None) -> tuple[ApiKey, str]:
         """A new key for ``workspace_id`` (created if need be) and its token, shown only now."""
@@ -88,14 +87,10 @@ class ApiKeyService:
         now = self._now()
         key = ApiKey(id=new_id(now), workspace_id=workspace_id, name=name, created_at=now)
         secret = secrets.token_urlsafe(SECRET_BYTES)
-        workspace = WorkspaceContext(
-            self._store, self._clock, workspace_id, self._known_workspaces
-        ).new_workspace()
         async with self._store.credentials() as uow:
-            await uow.ensure_workspace(workspace)
+            await uow.ensure_workspace(new_workspace(workspace_id, now))
             await uow.api_keys.add(key, hash_secret(secret))
             await uow.commit()
-        self._known_workspaces.add(workspace_id)
         return key, format_token(key.id, secret)
 
     async def list(self, workspace_id: str | None = None) -> Sequence[ApiKey]:

@@ -13,18 +13,23 @@ from attrs import Factory, frozen
 from .entities import (
     ActivityType,
     DealStage,
+    DeliveryStatus,
+    EnrollmentStatus,
     IcpTier,
     LifecycleStage,
     ScoreSegment,
+    SequenceStatus,
     TaskPriority,
     TaskStatus,
 )
 from .validation import (
     UNSET,
+    Body,
     Cents,
     Country,
     Currency,
     Date,
+    Days,
     Domain,
     Email,
     Id,
@@ -306,3 +311,60 @@ class TaskQuery(PageQuery):
     contact_id: Id | None = None
     company_id: Id | None = None
     deal_id: Id | None = None
+
+
+# -- sequences
+
+SEQUENCE_READ_ONLY = read_only("enrollment_counts")
+SEQUENCE_CHANGES_READ_ONLY = read_only("id", "enrollment_counts")
+
+
+@frozen(kw_only=True)
+class StepInput:
+    subject: Name
+    body: Body
+    delay_days: Days
+
+
+@frozen(kw_only=True)
+class NewSequence:
+    id: Id | None = None
+    name: Name
+    description: LongText | None = None
+    segment: ScoreSegment | None = None
+    status: SequenceStatus = SequenceStatus.ACTIVE
+    steps: tuple[StepInput, ...]
+
+
+@frozen(kw_only=True)
+class SequenceChanges:
+    name: Name | Unset = UNSET
+    description: LongText | Unset | None = UNSET
+    segment: ScoreSegment | Unset | None = UNSET
+    status: SequenceStatus | Unset = UNSET
+    steps: tuple[StepInput, ...] | Unset = UNSET
+
+
+@frozen(kw_only=True)
+class NewEnrollment:
+    contact_id: Id
+
+
+@frozen(kw_only=True)
+class SequenceQuery(PageQuery):
+    pass
+
+
+@frozen(kw_only=True)
+class EnrollmentQuery(PageQuery):
+    status: EnrollmentStatus | None = None
+
+
+@frozen(kw_only=True)
+class OutboxQuery(PageQuery):
+    pass
+
+
+@frozen(kw_only=True)
+class DeliveryQuery(PageQuery):
+    status: DeliveryStatus | None = None

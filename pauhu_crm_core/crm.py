@@ -9,15 +9,15 @@ The HTTP API is a thin translation of this; nothing here knows about HTTP.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
 from .api_keys import ApiKeyService
-from .entities import Workspace
+from .entities import Contact, Workspace
 from .errors import ValidationFailed
 from .normalise import workspace_id as parse_workspace_id
-from .ports import Clock, Store
+from .ports import Clock, Mailer, Store
 from .services import (
     ActivityService,
     CompanyService,
@@ -27,6 +27,9 @@ from .services import (
     WorkspaceContext,
     WorkspaceSettingsService,
 )
+from .services.context import Runtime, SequenceSettings
+from .services.sequences import SequenceService
+from .unsubscribe import read_token
 
 
 class CrmWorkspace:
@@ -39,6 +42,7 @@ class CrmWorkspace:
         self.deals = DealService(context)
         self.activities = ActivityService(context)
         self.tasks = TaskService(context)
+        self.sequences = SequenceService(context)
         self._settings = WorkspaceSettingsService(context)
 
     async def get(self) -> Workspace:
@@ -51,13 +55,45 @@ class CrmWorkspace:
 
 
 class CRM:
-    """The CRM over one store. Closing it closes the store."""
+    """The CRM over one store (and a mailer, for sequences). Closing it closes them."""
 
-    def __init__(self, *, store: Store, clock: Clock) -> None:
-        self.store = store
-        self.clock = clock
-        self._known_workspaces: set[str] = set()
-        self.api_keys = ApiKeyService(store, clock, self._known_workspaces)
+    def __init__(
+        self,
+        *,
+        store: Store,
+        clock: Clock,
+        mailer: Mailer | None = None,
+        sequences: SequenceSettings | None = None,
+    ) -> None:
+        self._runtime = Runtime(
+            store=store,
+            clock=clock,
+            mailer=mailer,
+            sequences=sequences or SequenceSettings(),
+        )
+        self.api_keys = ApiKeyService(store, clock)
+
+    @property
+    def store(self) -> Store:
+        return self._runtime.store
+
+    @property
+    def clock(self) -> Clock:
+        return self._runtime.clock
+
+    async def check_unsubscribe_token(self, token: str) -> None:
+        """``ValidationFailed`` on ``token`` unless an e-mail of this CRM carried it."""
+        read_token(await self._runtime.unsubscribe_secret(), token)
+
+    async def unsubscribe(self, token: str) -> Contact | None:
+        """Unsubscribe the contact an e-mail's link names (``ValidationFailed`` on a forged
+        token). Answers the contact, or ``None`` when it no longer exists."""
+        workspace_id, contact_id = read_token(await self._runtime.unsubscribe_secret(), token)
+        return await self.workspace(workspace_id).contacts.unsubscribe(contact_id)
+
+    async def workspace_ids(self) -> Sequence[str]:
+        """Every workspace stored, e.g. for a job that runs in all of them."""
+        return await self._runtime.store.workspace_ids()
 
     def workspace(self, workspace_id: str) -> CrmWorkspace:
         """The workspace named ``workspace_id`` (``^[a-z0-9][a-z0-9-]{1,62}$``)."""
@@ -65,11 +101,14 @@ class CRM:
             parse_workspace_id(workspace_id)
         except ValueError as exc:
             raise ValidationFailed.single("workspace_id", str(exc)) from None
-        context = WorkspaceContext(self.store, self.clock, workspace_id, self._known_workspaces)
-        return CrmWorkspace(context)
+        return CrmWorkspace(WorkspaceContext(self._runtime, workspace_id))
 
     async def aclose(self) -> None:
-        await self.store.aclose()
+        try:
+            if self._runtime.mailer is not None:
+                await self._runtime.mailer.aclose()
+        finally:
+            await self._runtime.store.aclose()
 
     async def __aenter__(self) -> CRM:
         return self

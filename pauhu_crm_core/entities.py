@@ -73,6 +73,27 @@ class TaskPriority(StrEnum):
     HIGH = "high"
 
 
+class SequenceStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+
+
+class EnrollmentStatus(StrEnum):
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    STOPPED = "stopped"
+
+
+class DeliveryStatus(StrEnum):
+    """Where one (enrolment, step) e-mail stands. ``claimed`` is written and committed
+    before the mailer is called, so a crash leaves a trace instead of a resend."""
+
+    CLAIMED = "claimed"
+    SENT = "sent"
+    FAILED = "failed"
+    UNCERTAIN = "uncertain"
+
+
 ENUMS: tuple[type[StrEnum], ...] = (
     LifecycleStage,
     ScoreSegment,
@@ -81,6 +102,9 @@ ENUMS: tuple[type[StrEnum], ...] = (
     ActivityType,
     TaskStatus,
     TaskPriority,
+    SequenceStatus,
+    EnrollmentStatus,
+    DeliveryStatus,
 )
 
 DEFAULT_TIMEZONE = "Europe/Helsinki"
@@ -211,6 +235,105 @@ class Task:
     completed_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
+
+
+@frozen(kw_only=True)
+class SequenceStep:
+    subject: str
+    body: str
+    delay_days: int
+    """Days after enrolment (never fewer than the step before)."""
+
+
+@frozen(kw_only=True)
+class EmailSequence:
+    id: str
+    name: str
+    description: str | None = None
+    segment: ScoreSegment | None = None
+    """The score segment whose contacts are enrolled automatically."""
+    status: SequenceStatus = SequenceStatus.ACTIVE
+    steps: tuple[SequenceStep, ...]
+    created_at: datetime
+    updated_at: datetime
+
+
+@frozen(kw_only=True)
+class EnrollmentCounts:
+    active: int = 0
+    completed: int = 0
+    stopped: int = 0
+
+
+@frozen(kw_only=True)
+class SequenceDetail:
+    """A sequence with how many enrolments it has in each status."""
+
+    sequence: EmailSequence
+    enrollment_counts: EnrollmentCounts
+
+
+@frozen(kw_only=True)
+class Enrollment:
+    """A contact going through a sequence; ``next_step`` is the index of the step to send."""
+
+    id: str
+    sequence_id: str
+    contact_id: str
+    status: EnrollmentStatus = EnrollmentStatus.ACTIVE
+    enrolled_at: datetime
+    enrolled_on: date
+    """The workspace-local date of enrolment; step delays count from it."""
+    next_step: int = 0
+    next_due_on: date | None
+    """When ``next_step`` is due (local date); ``None`` once the enrolment has ended."""
+    stopped_reason: str | None = None
+    ended_at: datetime | None = None
+    updated_at: datetime
+
+
+@frozen(kw_only=True)
+class Delivery:
+    """The record of one sequence e-mail: claimed before sending, then its outcome."""
+
+    id: str
+    enrollment_id: str
+    step_index: int
+    contact_id: str
+    sequence_id: str
+    message_id: str
+    status: DeliveryStatus
+    attempts: int = 1
+    run_id: str
+    error: str | None = None
+    claimed_at: datetime
+    sent_at: datetime | None = None
+
+
+@frozen(kw_only=True)
+class OutboxMessage:
+    """An e-mail the outbox mailer kept instead of sending."""
+
+    id: str
+    message_id: str
+    to: str
+    sender: str
+    subject: str
+    text: str
+    html: str
+    headers: JsonObject = field(factory=dict)
+    created_at: datetime
+
+
+@frozen(kw_only=True)
+class RunResult:
+    """What one run of the sequence engine did in one workspace."""
+
+    processed: int = 0
+    sent: int = 0
+    skipped: int = 0
+    errors: int = 0
+    uncertain: int = 0
 
 
 @frozen(kw_only=True)

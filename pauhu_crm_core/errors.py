@@ -63,4 +63,12 @@ class Unavailable(CrmError):
 
 
 class ProviderError(CrmError):
-    """Raised when an outside provider (a mailer or a scorer) fails."""
+    """Raised when an outside provider (a mailer or a scorer) fails.
+
+    ``permanent`` says that trying the same request again cannot help (the
+    provider refused it); otherwise a later attempt may succeed.
+    """
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent

@@ -8,7 +8,7 @@ repository reached through it sees only that workspace's rows.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import date, datetime
 from typing import Literal, Protocol, runtime_checkable
@@ -23,8 +23,15 @@ from .entities import (
     Contact,
     Deal,
     DealStage,
+    Delivery,
+    DeliveryStatus,
+    EmailSequence,
+    Enrollment,
+    EnrollmentCounts,
+    EnrollmentStatus,
     IcpTier,
     LifecycleStage,
+    OutboxMessage,
     Page,
     PipelineStage,
     ScoreSegment,
@@ -32,6 +39,7 @@ from .entities import (
     TaskStatus,
     Workspace,
 )
+from .mail import EmailMessage, SendReceipt
 
 ReferenceField = Literal["contact_id", "company_id", "deal_id"]
 
@@ -119,6 +127,10 @@ class ContactRepository(Protocol):
         """Set ``last_activity_at`` to ``at`` unless it is already later (atomically)."""
         ...
 
+    async def touch_last_activity_many(self, times: Mapping[str, datetime]) -> None:
+        """``touch_last_activity`` for many contacts (id → time) in one batch."""
+        ...
+
     async def clear_reference(self, field: Literal["company_id"], target_id: str) -> None: ...
 
 
@@ -152,6 +164,10 @@ class DealRepository(Protocol):
 @runtime_checkable
 class ActivityRepository(Protocol):
     async def add(self, activity: Activity) -> None: ...
+    async def add_many(self, activities: Sequence[Activity]) -> None:
+        """Insert many activities in one batch."""
+        ...
+
     async def get(self, id: str) -> Activity | None: ...
     async def replace(self, activity: Activity) -> None: ...
     async def delete(self, id: str) -> bool: ...
@@ -167,6 +183,137 @@ class TaskRepository(Protocol):
     async def delete(self, id: str) -> bool: ...
     async def find(self, filter: TaskFilter, *, limit: int, offset: int) -> Page[Task]: ...
     async def clear_reference(self, field: ReferenceField, target_id: str) -> None: ...
+
+
+# -- sequences
+
+
+@frozen(kw_only=True)
+class DueEnrollment:
+    """An active enrolment whose next step is due, with what sending it needs (one query)."""
+
+    enrollment: Enrollment
+    sequence: EmailSequence
+    contact: Contact
+    company: Company | None
+
+
+@frozen(kw_only=True)
+class DeliveryClaim:
+    """A request to own the sending of one (enrolment, step)."""
+
+    id: str
+    enrollment_id: str
+    step_index: int
+    contact_id: str
+    sequence_id: str
+    message_id: str
+
+
+@runtime_checkable
+class SequenceRepository(Protocol):
+    async def add(self, sequence: EmailSequence) -> None: ...
+    async def add_missing(self, sequences: Sequence[EmailSequence]) -> None:
+        """Insert those whose id is not used yet; leave the others as they are."""
+        ...
+
+    async def get(self, id: str) -> EmailSequence | None: ...
+    async def replace(self, sequence: EmailSequence) -> None: ...
+    async def find(self, *, limit: int, offset: int) -> Page[EmailSequence]: ...
+    async def enrollment_counts(
+        self, sequence_ids: Collection[str]
+    ) -> Mapping[str, EnrollmentCounts]:
+        """Enrolments per status for each sequence, in one grouped query."""
+        ...
+
+
+@runtime_checkable
+class EnrollmentRepository(Protocol):
+    async def add(self, enrollment: Enrollment) -> None:
+        """Raises ``Conflict`` when the contact is already actively enrolled in any sequence."""
+        ...
+
+    async def get(self, id: str) -> Enrollment | None: ...
+    async def find(
+        self,
+        *,
+        sequence_id: str | None = None,
+        contact_id: str | None = None,
+        status: EnrollmentStatus | None = None,
+        limit: int,
+        offset: int,
+    ) -> Page[Enrollment]: ...
+    async def replace_many(self, enrollments: Sequence[Enrollment]) -> None:
+        """Write every field of these existing enrolments (one batch)."""
+        ...
+
+    async def due(
+        self, today: date, *, after_id: str | None, limit: int
+    ) -> Sequence[DueEnrollment]:
+        """Active enrolments in active sequences with ``next_due_on <= today``, by id after
+        ``after_id`` (keyset pages, so a batch that is skipped is not read again)."""
+        ...
+
+    async def stop_active(
+        self,
+        reason: str,
+        at: datetime,
+        *,
+        contact_id: str | None = None,
+        sequence_id: str | None = None,
+    ) -> int:
+        """Stop the active enrolments of a contact and/or in a sequence; answer how many."""
+        ...
+
+    async def delete_for_contact(self, contact_id: str) -> None: ...
+
+
+@runtime_checkable
+class DeliveryRepository(Protocol):
+    async def claim(
+        self, claims: Sequence[DeliveryClaim], *, run_id: str, at: datetime, max_attempts: int
+    ) -> Sequence[Delivery]:
+        """Own the sending of these (enrolment, step)s for ``run_id``; answer the ones owned.
+
+        A pair never seen is claimed by inserting its row (a unique key on
+        (enrolment, step) lets exactly one of several racing runs win). A pair
+        whose earlier attempt ``failed`` is claimed again while it has had fewer
+        than ``max_attempts``. Anything else — sent, uncertain, claimed by a
+        live run — is not claimed.
+        """
+        ...
+
+    async def record(self, deliveries: Sequence[Delivery]) -> None:
+        """Write the outcomes (status, error, sent_at) of claimed deliveries."""
+        ...
+
+    async def mark_uncertain(self, claimed_before: datetime) -> int:
+        """Claims older than ``claimed_before`` whose outcome never came (a run died while
+        sending) become ``uncertain``; answer how many."""
+        ...
+
+    async def get(self, id: str) -> Delivery | None: ...
+    async def find(
+        self, *, status: DeliveryStatus | None = None, limit: int, offset: int
+    ) -> Page[Delivery]: ...
+    async def release(self, id: str) -> bool:
+        """Forget an ``uncertain`` or ``failed`` delivery so a later run may send it again
+        (the by-hand retry); answer whether there was one to release."""
+        ...
+
+
+@runtime_checkable
+class OutboxRepository(Protocol):
+    async def add(self, message: OutboxMessage) -> None: ...
+    async def find(self, *, limit: int, offset: int) -> Page[OutboxMessage]: ...
+
+
+@runtime_checkable
+class Mailer(Protocol):
+    """Sends one message; raises ``ProviderError`` when the provider refuses or fails."""
+
+    async def send(self, message: EmailMessage) -> SendReceipt: ...
+    async def aclose(self) -> None: ...
 
 
 @runtime_checkable
@@ -187,6 +334,14 @@ class UnitOfWork(Protocol):
     def activities(self) -> ActivityRepository: ...
     @property
     def tasks(self) -> TaskRepository: ...
+    @property
+    def sequences(self) -> SequenceRepository: ...
+    @property
+    def enrollments(self) -> EnrollmentRepository: ...
+    @property
+    def deliveries(self) -> DeliveryRepository: ...
+    @property
+    def outbox(self) -> OutboxRepository: ...
     async def commit(self) -> None: ...
 
 
@@ -249,6 +404,15 @@ class Store(Protocol):
 
     async def ping(self) -> None:
         """Return once the database answers; raises ``Unavailable`` when it cannot be reached."""
+        ...
+
+    async def app_secret(self, name: str, generate: Callable[[], str]) -> str:
+        """The secret stored as ``name``, stored from ``generate()`` on first use (atomically:
+        every process sharing the database gets the same one)."""
+        ...
+
+    async def workspace_ids(self) -> Sequence[str]:
+        """Every workspace's id, in id order (for jobs that cover all workspaces)."""
         ...
 
     async def aclose(self) -> None: ...

@@ -45,6 +45,8 @@ Unset = _Unset
 Text = NewType("Text", str)  # trimmed, at most 255 characters; blank clears the field
 Name = NewType("Name", str)  # trimmed, at most 255 characters, never blank
 LongText = NewType("LongText", str)  # trimmed, at most 100 000 characters
+Body = NewType("Body", str)  # trimmed, at most 100 000 characters, never blank
+Days = NewType("Days", int)  # 0-3650
 Id = NewType("Id", str)
 Email = NewType("Email", str)
 Domain = NewType("Domain", str)
@@ -74,9 +76,11 @@ def _query_int(value: object) -> int:
 
 
 def _query_bool(value: object) -> bool:
-    if value in ("true", "false"):
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value in ("true", "false"):
         return value == "true"
-    return normalise.strict_bool(value)
+    raise ValueError("must be true or false")
 
 
 def _not_null(parse: Callable[[object], T]) -> Callable[[object, Any], T]:
@@ -92,6 +96,8 @@ _VALUE_PARSERS: dict[Any, Callable[[object], Any]] = {
     Text: normalise.text,
     Name: normalise.required_text,
     LongText: lambda v: normalise.text(v, max_length=normalise.MAX_BODY_LENGTH),
+    Body: lambda v: normalise.required_text(v, max_length=normalise.MAX_BODY_LENGTH),
+    Days: lambda v: normalise.int_in_range(v, 0, 3650),
     Id: normalise.entity_id,
     Email: normalise.email,
     Domain: normalise.domain,

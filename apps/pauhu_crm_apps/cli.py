@@ -14,8 +14,9 @@ from pauhu_crm_core import NotFound
 from .bootstrap import open_crm
 from .cli_keys import keys
 from .cli_options import database_url_option
+from .cli_run import run
 from .representation import to_json
-from .settings import AUTH_MODES, DEFAULT_DATABASE_URL, Settings, SettingsError
+from .settings import AUTH_MODES, DEFAULT_DATABASE_URL, LOG_LEVELS, Settings, SettingsError
 
 
 @click.group()
@@ -24,6 +25,7 @@ def main() -> None:
 
 
 main.add_command(keys)
+main.add_command(run)
 
 
 @main.command()
@@ -48,7 +50,11 @@ main.add_command(keys)
     help="Allow auth mode `none` on a non-loopback address (anyone reaching it can read "
     "and change every workspace).",
 )
-@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]))
+@click.option(
+    "--log-level",
+    type=click.Choice(LOG_LEVELS),
+    help="How much the server logs (env PAUHU_CRM_LOG_LEVEL). [default: info]",
+)
 def serve(**options: Any) -> None:
     """Serve the HTTP API (and /openapi.json) with uvicorn.
 

@@ -16,12 +16,15 @@ from typing import Any, Literal
 import attrs
 from attrs import field, frozen
 
+from pauhu_crm_core.services.context import SequenceSettings
+
 DEFAULT_DATABASE_URL = "sqlite:///./pauhu-crm.db"
 DEFAULT_CORS_ORIGINS = ("https://pauhu.eu", "https://www.pauhu.eu", "https://staging.pauhu.eu")
 ENV_PREFIX = "PAUHU_CRM_"
 
 AuthMode = Literal["none", "api_key"]
 AUTH_MODES: tuple[AuthMode, ...] = ("none", "api_key")
+LOG_LEVELS = ("debug", "info", "warning", "error")
 
 
 class SettingsError(ValueError):
@@ -59,6 +62,31 @@ class Settings:
     log_level: str = field(
         default="info", metadata={"help": "Log level: debug, info, warning or error."}
     )
+    mail_url: str = field(
+        default="outbox:",
+        metadata={
+            "help": "Where sequence e-mail goes: outbox: (kept in the database, never sent), "
+            "smtp://user:pass@host:587, smtps://user:pass@host or brevo://API_KEY@api.brevo.com."
+        },
+    )
+    mail_sender: str = field(
+        default="Pauhu Sales <sales@pauhu.eu>",
+        metadata={"help": "From address of sequence e-mail."},
+    )
+    public_url: str = field(
+        default="http://127.0.0.1:8000",
+        metadata={"help": "Where recipients reach this API (unsubscribe links point here)."},
+    )
+    unsubscribe_secret: str = field(
+        default="",
+        metadata={
+            "help": "Signs unsubscribe links; when empty, one is generated on first use and "
+            "kept in the database."
+        },
+    )
+    max_sends_per_run: int = field(
+        default=500, metadata={"help": "Most e-mails one sequence run sends per workspace."}
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -84,7 +112,9 @@ class Settings:
     def check(self) -> None:
         if self.auth_mode not in AUTH_MODES:
             raise SettingsError(f"{ENV_PREFIX}AUTH_MODE must be one of: {', '.join(AUTH_MODES)}")
-        for name in ("port", "workers", "max_body_bytes"):
+        if self.log_level not in LOG_LEVELS:
+            raise SettingsError(f"{ENV_PREFIX}LOG_LEVEL must be one of: {', '.join(LOG_LEVELS)}")
+        for name in ("port", "workers", "max_body_bytes", "max_sends_per_run"):
             if getattr(self, name) < (0 if name == "port" else 1):
                 raise SettingsError(f"{ENV_PREFIX}{name.upper()} is out of range")
 
@@ -120,3 +150,13 @@ def _format(value: Any) -> str:
     if isinstance(value, tuple):
         return ",".join(value)
     return str(value)
+
+
+def sequence_settings(settings: Settings) -> SequenceSettings:
+    """The core's sequence settings from the apps' settings."""
+    return SequenceSettings(
+        public_url=settings.public_url,
+        sender=settings.mail_sender,
+        unsubscribe_secret=settings.unsubscribe_secret or None,
+        max_sends_per_run=settings.max_sends_per_run,
+    )

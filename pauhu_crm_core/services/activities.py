@@ -14,7 +14,7 @@ from ..commands import (
     ActivityQuery,
     NewActivity,
 )
-from ..entities import Activity, Page
+from ..entities import Activity, ActivityType, Page
 from ..ids import new_id
 from ..ports import ActivityFilter, UnitOfWork
 from ..validation import provided_fields, structure
@@ -106,8 +106,19 @@ class ActivityService:
 
 
 async def _touch_contact(uow: UnitOfWork, activity: Activity) -> None:
-    if activity.contact_id is not None:
-        await uow.contacts.touch_last_activity(activity.contact_id, activity.occurred_at)
+    """Move the contact's ``last_activity_at``; a reply also ends its e-mail sequences."""
+    if activity.contact_id is None:
+        return
+    await uow.contacts.touch_last_activity(activity.contact_id, activity.occurred_at)
+    if is_reply(activity):
+        await uow.enrollments.stop_active(
+            "replied", activity.updated_at, contact_id=activity.contact_id
+        )
+
+
+def is_reply(activity: Activity) -> bool:
+    """An inbound e-mail from the contact (``metadata.direction == "inbound"``)."""
+    return activity.type is ActivityType.EMAIL and activity.metadata.get("direction") == "inbound"
 
 
 async def _get(uow: UnitOfWork, id: str) -> Activity:

@@ -15,7 +15,7 @@ from ..commands import (
     ContactQuery,
     NewContact,
 )
-from ..entities import Contact, ContactDetail, Page
+from ..entities import Contact, ContactDetail, LifecycleStage, Page
 from ..ids import new_id
 from ..ports import ActivityFilter, ContactFilter, DealFilter, UnitOfWork
 from ..scoring import segment_for_score
@@ -114,13 +114,33 @@ class ContactService:
             await check_references(uow, company_id=given.get("company_id"))
             updated = attrs.evolve(contact, **given, updated_at=now)
             await uow.contacts.replace(updated)
+            if updated.lifecycle_stage is LifecycleStage.CUSTOMER:
+                # A customer gets no more prospecting e-mail.
+                await uow.enrollments.stop_active("customer", now, contact_id=id)
             await uow.commit()
         return updated
 
+    async def unsubscribe(self, id: str) -> Contact | None:
+        """Record that the contact wants no more e-mail and stop its enrolments. Answers the
+        contact, or ``None`` when it does not exist (an old link of a deleted contact)."""
+        now = self._context.now()
+        async with self._context.writing() as uow:
+            contact = await uow.contacts.get(id)
+            if contact is None:
+                return None
+            if contact.unsubscribed_at is None:
+                contact = attrs.evolve(contact, unsubscribed_at=now, updated_at=now)
+                await uow.contacts.replace(contact)
+            await uow.enrollments.stop_active("unsubscribed", now, contact_id=id)
+            await uow.commit()
+        return contact
+
     async def delete(self, id: str) -> None:
-        """Delete the contact; its deals, activities and tasks stay, unlinked."""
+        """Delete the contact and its enrolments; its deals, activities and tasks stay,
+        unlinked."""
         async with self._context.writing() as uow:
             await _get(uow, id)
+            await uow.enrollments.delete_for_contact(id)
             await uow.deals.clear_reference("contact_id", id)
             await uow.activities.clear_reference("contact_id", id)
             await uow.tasks.clear_reference("contact_id", id)

@@ -1,28 +1,81 @@
-"""What every service of one workspace shares: the store, the clock, and the workspace id."""
+"""What every service shares: the CRM's parts (``Runtime``) and, per workspace, its id."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from attrs import frozen
+from attrs import define, field, frozen
 
+from ..default_sequences import default_sequences
 from ..entities import DEFAULT_TIMEZONE, Workspace
-from ..ports import Clock, Store, UnitOfWork
+from ..ports import Clock, Mailer, Store, UnitOfWork
+
+UNSUBSCRIBE_SECRET_NAME = "unsubscribe-token-key"
+
+
+@frozen(kw_only=True)
+class SequenceSettings:
+    """How the sequence engine sends (defaults suit a first install)."""
+
+    public_url: str = "http://127.0.0.1:8000"
+    """Where this CRM is reachable from a recipient's mail client (for unsubscribe links)."""
+    sender: str = "Pauhu Sales <sales@pauhu.eu>"
+    unsubscribe_secret: str | None = None
+    """Signs unsubscribe links; when unset, one is generated and kept in the store."""
+    max_sends_per_run: int = 500
+    max_attempts: int = 3
+    """Sends of one step that fail before its enrolment is stopped."""
+    send_concurrency: int = 8
+    claim_lease: timedelta = timedelta(minutes=15)
+    """A claim older than this with no outcome was left by a run that died: uncertain."""
+    batch_size: int = 200
+
+
+@define(kw_only=True)
+class Runtime:
+    """The parts one ``CRM`` is built from, shared by every workspace's services."""
+
+    store: Store
+    clock: Clock
+    mailer: Mailer | None = None
+    sequences: SequenceSettings = field(factory=SequenceSettings)
+    provisioned: set[str] = field(factory=set)
+    """Workspaces this process has seen stored with their default sequences."""
+    _unsubscribe_secret: str | None = None
+
+    def now(self) -> datetime:
+        return self.clock.now().astimezone(UTC)
+
+    async def unsubscribe_secret(self) -> str:
+        if self._unsubscribe_secret is None:
+            self._unsubscribe_secret = self.sequences.unsubscribe_secret or (
+                await self.store.app_secret(
+                    UNSUBSCRIBE_SECRET_NAME, lambda: secrets.token_urlsafe(32)
+                )
+            )
+        return self._unsubscribe_secret
+
+
+def new_workspace(workspace_id: str, now: datetime) -> Workspace:
+    """A workspace as first use creates it: named after its id, with default settings."""
+    return Workspace(id=workspace_id, name=workspace_id, created_at=now, updated_at=now)
 
 
 @frozen
 class WorkspaceContext:
-    store: Store
-    clock: Clock
+    runtime: Runtime
     workspace_id: str
-    known_workspaces: set[str]
-    """Workspaces this process has already seen stored (shared by one ``CRM``)."""
+
+    @property
+    def store(self) -> Store:
+        return self.runtime.store
 
     def now(self) -> datetime:
-        return self.clock.now().astimezone(UTC)
+        return self.runtime.now()
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[UnitOfWork]:
@@ -31,18 +84,24 @@ class WorkspaceContext:
 
     @asynccontextmanager
     async def writing(self) -> AsyncIterator[UnitOfWork]:
-        """A unit of work in which the workspace row is known to exist (created on first use)."""
+        """A unit of work in which the workspace exists with its default sequences
+        (both created on first use; inserting them again is a no-op)."""
         async with self.store.unit_of_work(self.workspace_id) as uow:
-            if self.workspace_id not in self.known_workspaces:
-                await uow.workspace.ensure(self.new_workspace())
+            if self.workspace_id not in self.runtime.provisioned:
+                now = self.now()
+                await uow.workspace.ensure(new_workspace(self.workspace_id, now))
+                await uow.sequences.add_missing(default_sequences(now))
             yield uow
-        self.known_workspaces.add(self.workspace_id)
+        self.runtime.provisioned.add(self.workspace_id)
+
+    async def provision(self) -> None:
+        """Make sure the workspace exists (reads of sequences show the defaults at once)."""
+        if self.workspace_id not in self.runtime.provisioned:
+            async with self.writing() as uow:
+                await uow.commit()
 
     def new_workspace(self) -> Workspace:
-        now = self.now()
-        return Workspace(
-            id=self.workspace_id, name=self.workspace_id, created_at=now, updated_at=now
-        )
+        return new_workspace(self.workspace_id, self.now())
 
     async def today(self, uow: UnitOfWork) -> date:
         """Today's date in the workspace's time zone."""

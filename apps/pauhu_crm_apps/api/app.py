@@ -13,16 +13,26 @@ from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.cors import CORSMiddleware
 
 from pauhu_crm_core import Clock
 
 from ..bootstrap import open_crm
-from ..settings import Settings
+from ..settings import Settings, sequence_settings
+from .cors import CrmCORSMiddleware
 from .errors import EXCEPTION_HANDLERS
 from .middleware import RequestContextMiddleware
 from .openapi import openapi_routes
-from .routes import activities, companies, contacts, deals, health, tasks, workspace
+from .routes import (
+    activities,
+    companies,
+    contacts,
+    deals,
+    health,
+    sequences,
+    tasks,
+    unsubscribe,
+    workspace,
+)
 
 CRM_ROUTES = [
     *health.routes,
@@ -32,6 +42,8 @@ CRM_ROUTES = [
     *deals.routes,
     *activities.routes,
     *tasks.routes,
+    *sequences.routes,
+    *unsubscribe.routes,
 ]
 
 
@@ -41,22 +53,28 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with open_crm(settings.database_url, clock=clock) as crm:
+        async with open_crm(
+            settings.database_url,
+            clock=clock,
+            mail_url=settings.mail_url,
+            sequences=sequence_settings(settings),
+        ) as crm:
             app.state.crm = crm
             yield
 
     app = Starlette(
         routes=[*CRM_ROUTES, *openapi_routes(CRM_ROUTES)],
         middleware=[
+            # Outermost, so that every response — CORS preflights too — has a request id.
+            Middleware(RequestContextMiddleware),
             Middleware(
-                CORSMiddleware,
+                CrmCORSMiddleware,
                 allow_origins=list(settings.cors_origins),
                 allow_methods=["GET", "POST", "PUT", "DELETE"],
                 allow_headers=["X-Workspace-ID", "Authorization", "Content-Type"],
                 expose_headers=["X-Request-ID"],
                 max_age=600,
             ),
-            Middleware(RequestContextMiddleware),
         ],
         exception_handlers=dict(EXCEPTION_HANDLERS),
         lifespan=lifespan,

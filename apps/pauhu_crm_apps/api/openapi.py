@@ -19,6 +19,8 @@ from pauhu_crm_core import commands as c
 from pauhu_crm_core import entities as e
 
 from .errors import ERROR_CODES
+from .openapi_parts import ID_PARAMETER, errors, json_content, operation, page_schema, ref
+from .openapi_sequences import SEQUENCE_SCHEMA_TYPES, sequence_operations
 from .responses import json_response
 from .schemas import command_schema, detail_schema, entity_schema, query_parameters
 
@@ -44,63 +46,14 @@ RECORD_KINDS: dict[str, RecordKind] = {
     "tasks": RecordKind(e.Task, c.NewTask, c.TaskChanges, c.TaskQuery),
 }
 
-WORKSPACE_PARAMETER = {"$ref": "#/components/parameters/WorkspaceId"}
-ID_PARAMETER = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-def _errors(*statuses: int) -> dict[str, Any]:
-    return {
-        str(status): {"$ref": f"#/components/responses/{ERROR_CODES[status]}"}
-        for status in (400, 401, 403, *statuses)
-    }
-
-
-def _operation(
-    summary: str,
-    responses: dict[str, Any],
-    *,
-    parameters: Sequence[dict[str, Any]] = (),
-    body: dict[str, Any] | None = None,
-    workspace: bool = True,
-) -> dict[str, Any]:
-    operation: dict[str, Any] = {"summary": summary, "responses": responses}
-    params = [WORKSPACE_PARAMETER, *parameters] if workspace else list(parameters)
-    if params:
-        operation["parameters"] = params
-    if body is not None:
-        operation["requestBody"] = {
-            "required": True,
-            "content": {"application/json": {"schema": body}},
-        }
-    if not workspace:
-        operation["security"] = []
-    return operation
-
 
 def _record_operations(plural: str, kind: RecordKind) -> dict[str, dict[str, Any]]:
     name = kind.entity.__name__
-    list_properties: dict[str, Any] = {
-        plural: {"type": "array", "items": _ref(name)},
-        "total": {"type": "integer", "minimum": 0},
-        "limit": {"type": "integer", "minimum": 1, "maximum": 100},
-        "offset": {"type": "integer", "minimum": 0},
-    }
-    if plural == "deals":
-        list_properties["pipeline"] = {"type": "array", "items": _ref("PipelineStage")}
-    list_schema = {
-        "type": "object",
-        "properties": list_properties,
-        "required": sorted(list_properties),
-    }
-    shown = _ref(kind.detail.__name__) if kind.detail else _ref(name)
+    extra = (
+        {"pipeline": {"type": "array", "items": ref("PipelineStage")}} if plural == "deals" else {}
+    )
+    list_schema = page_schema(plural, ref(name), **extra)
+    shown = ref(kind.detail.__name__) if kind.detail else ref(name)
     deleted = {
         "type": "object",
         "properties": {"id": {"type": "string"}, "deleted": {"const": True}},
@@ -109,30 +62,30 @@ def _record_operations(plural: str, kind: RecordKind) -> dict[str, dict[str, Any
     item = [ID_PARAMETER]
     writes = (409, 413, 415, 422)
     return {
-        f"list_{plural}": _operation(
+        f"list_{plural}": operation(
             f"List {plural}",
-            {"200": _json(list_schema, f"A page of {plural}"), **_errors(422)},
+            {"200": json_content(list_schema, f"A page of {plural}"), **errors(422)},
             parameters=query_parameters(kind.query),
         ),
-        f"create_{plural}": _operation(
+        f"create_{plural}": operation(
             f"Create a {name.lower()}",
-            {"201": _json(_ref(name), "Created"), **_errors(*writes)},
+            {"201": json_content(ref(name), "Created"), **errors(*writes)},
             body=command_schema(kind.new),
         ),
-        f"get_{plural}": _operation(
+        f"get_{plural}": operation(
             f"Get a {name.lower()}",
-            {"200": _json(shown, "Found"), **_errors(404)},
+            {"200": json_content(shown, "Found"), **errors(404)},
             parameters=item,
         ),
-        f"update_{plural}": _operation(
+        f"update_{plural}": operation(
             f"Change some fields of a {name.lower()}",
-            {"200": _json(_ref(name), "Updated"), **_errors(404, *writes)},
+            {"200": json_content(ref(name), "Updated"), **errors(404, *writes)},
             parameters=item,
             body=command_schema(kind.changes),
         ),
-        f"delete_{plural}": _operation(
+        f"delete_{plural}": operation(
             f"Delete a {name.lower()}",
-            {"200": _json(deleted, "Deleted"), **_errors(404)},
+            {"200": json_content(deleted, "Deleted"), **errors(404)},
             parameters=item,
         ),
     }
@@ -151,21 +104,23 @@ def _other_operations() -> dict[str, dict[str, Any]]:
         "required": ["service", "jurisdiction", "status", "timestamp"],
     }
     return {
-        "health": _operation(
+        "health": operation(
             "Service health, including the database",
-            {"200": _json(health, "Healthy"), "503": _json(health, "Unhealthy")},
+            {"200": json_content(health, "Healthy"), "503": json_content(health, "Unhealthy")},
             workspace=False,
         ),
-        "openapi": _operation(
-            "This document", {"200": _json({"type": "object"}, "OpenAPI 3.1")}, workspace=False
+        "openapi": operation(
+            "This document",
+            {"200": json_content({"type": "object"}, "OpenAPI 3.1")},
+            workspace=False,
         ),
-        "get_workspace": _operation(
+        "get_workspace": operation(
             "The caller's workspace settings (created on first use)",
-            {"200": _json(_ref("Workspace"), "Settings"), **_errors()},
+            {"200": json_content(ref("Workspace"), "Settings"), **errors()},
         ),
-        "update_workspace": _operation(
+        "update_workspace": operation(
             "Change the workspace settings",
-            {"200": _json(_ref("Workspace"), "Updated"), **_errors(413, 415, 422)},
+            {"200": json_content(ref("Workspace"), "Updated"), **errors(413, 415, 422)},
             body=command_schema(c.WorkspaceChanges),
         ),
     }
@@ -179,6 +134,8 @@ def _components() -> dict[str, Any]:
     for kind in RECORD_KINDS.values():
         if kind.detail is not None:
             schemas[kind.detail.__name__] = detail_schema(kind.detail)
+    schemas.update({kind.__name__: entity_schema(kind) for kind in SEQUENCE_SCHEMA_TYPES})
+    schemas[e.SequenceDetail.__name__] = detail_schema(e.SequenceDetail)
     schemas["Error"] = {
         "type": "object",
         "properties": {
@@ -207,7 +164,7 @@ def _components() -> dict[str, Any]:
     return {
         "schemas": schemas,
         "responses": {
-            code: _json(_ref("Error"), f"Error ({status} {code})")
+            code: json_content(ref("Error"), f"Error ({status} {code})")
             for status, code in ERROR_CODES.items()
         },
         "parameters": {
@@ -223,7 +180,7 @@ def _components() -> dict[str, Any]:
 
 
 def build_openapi(routes: Sequence[BaseRoute]) -> dict[str, Any]:
-    operations = _other_operations()
+    operations = {**_other_operations(), **sequence_operations()}
     for plural, kind in RECORD_KINDS.items():
         operations.update(_record_operations(plural, kind))
     paths: dict[str, dict[str, Any]] = {}
@@ -233,14 +190,15 @@ def build_openapi(routes: Sequence[BaseRoute]) -> dict[str, Any]:
         if route.name not in operations:
             raise LookupError(f"route {route.name!r} ({route.path}) has no OpenAPI description")
         [method] = sorted(route.methods - {"HEAD"})
-        operation = {"operationId": route.name, **operations[route.name]}
-        paths.setdefault(route.path, {})[method.lower()] = operation
+        described = {"operationId": route.name, **operations[route.name]}
+        paths.setdefault(route.path, {})[method.lower()] = described
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "Pauhu CRM",
             "version": "1",
-            "description": "Contacts, companies, deals, activities and tasks for EU sales teams.",
+            "description": "Contacts, companies, deals, activities, tasks and e-mail "
+            "sequences for EU sales teams.",
         },
         "paths": paths,
         "components": _components(),
