@@ -1,10 +1,10 @@
-"""Migrations, the schema they build, the search indexes' and the due query's plans, and
-URL handling."""
+"""Migrations, the schema they build, the plans of the search, the due query and the scoring
+reads, and URL handling."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from sqlalchemy import event, insert, inspect, make_url, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from pauhu_crm_adapters.sql import SqlStore
+from pauhu_crm_adapters.sql import SqlStore, SqlUnitOfWork
 from pauhu_crm_adapters.sql.engine import create_sql_engine
 from pauhu_crm_adapters.sql.migrate import alembic_config, upgrade
 from pauhu_crm_adapters.sql.repositories.contacts import contact_values
@@ -34,6 +34,7 @@ from pauhu_crm_core.entities import (
     Enrollment,
     SequenceStep,
 )
+from pauhu_crm_core.scoring import CriterionScore, ScoreRecord, segment_for_score
 
 pytestmark = pytest.mark.anyio
 
@@ -41,6 +42,7 @@ T0 = datetime(2026, 3, 7, 10, 0, tzinfo=UTC)
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 CRM_TABLES = {"workspaces", "companies", "contacts", "deals", "activities", "tasks", "api_keys"}
 SEQUENCE_TABLES = {"sequences", "enrollments", "deliveries", "outbox", "app_secrets"}
+SCORING_TABLES = {"score_history"}
 
 
 @pytest.fixture
@@ -89,7 +91,7 @@ async def test_upgrade_creates_the_schema_and_running_it_again_changes_nothing(
     await upgrade(fresh_engine)
     assert await current_revision(fresh_engine) == HEAD
     created = await table_names(fresh_engine)
-    assert created >= CRM_TABLES | SEQUENCE_TABLES
+    assert created >= CRM_TABLES | SEQUENCE_TABLES | SCORING_TABLES
     await upgrade(fresh_engine)
     assert await current_revision(fresh_engine) == HEAD
     assert await table_names(fresh_engine) == created
@@ -118,9 +120,9 @@ async def test_downgrade_removes_everything_and_upgrade_rebuilds_it(
 
     async with fresh_engine.begin() as conn:
         await conn.run_sync(downgrade)
-    assert not (await table_names(fresh_engine)) & (CRM_TABLES | SEQUENCE_TABLES)
+    assert not (await table_names(fresh_engine)) & (CRM_TABLES | SEQUENCE_TABLES | SCORING_TABLES)
     await upgrade(fresh_engine)
-    assert await table_names(fresh_engine) >= CRM_TABLES | SEQUENCE_TABLES
+    assert await table_names(fresh_engine) >= CRM_TABLES | SEQUENCE_TABLES | SCORING_TABLES
 
 
 async def test_a_database_upgrades_one_revision_at_a_time_keeping_its_rows(
@@ -155,6 +157,7 @@ async def test_a_database_upgrades_one_revision_at_a_time_keeping_its_rows(
     await upgrade(fresh_engine, "0003_sequences")
     assert await current_revision(fresh_engine) == "0003_sequences"
     assert await table_names(fresh_engine) >= SEQUENCE_TABLES
+    assert not (await table_names(fresh_engine)) & SCORING_TABLES
     # The old rows are there, and the new tables work with them.
     store = SqlStore(fresh_engine)
     chosen = EmailSequence(
@@ -181,6 +184,33 @@ async def test_a_database_upgrades_one_revision_at_a_time_keeping_its_rows(
     async with store.unit_of_work("ws-old", read_only=True) as uow:
         [due] = await uow.enrollments.due(date(2026, 3, 7), after_id=None, limit=10)
     assert (due.contact.id, due.enrollment) == ("c-old", enrolled)
+
+    await upgrade(fresh_engine, "0004_scoring")
+    assert await current_revision(fresh_engine) == "0004_scoring"
+    assert await table_names(fresh_engine) >= SCORING_TABLES
+    # The old contact is a scoring candidate, takes a history, and its erasure takes both.
+    history = ScoreRecord(
+        id="s-1",
+        contact_id="c-old",
+        company_id=None,
+        scorer="rules",
+        model=None,
+        prompt_version=None,
+        input_hash="0" * 64,
+        criteria=(CriterionScore(key="github_presence", points=20, rationale="Yes"),),
+        score=20,
+        created_at=T0,
+    )
+    async with store.unit_of_work("ws-old") as uow:
+        [candidate] = await uow.contacts.scoring_candidates(rescore=False, after_id=None, limit=5)
+        assert candidate.id == "c-old"
+        await uow.scores.add_many([history])
+        await uow.commit()
+    async with store.unit_of_work("ws-old") as uow:
+        assert (await uow.scores.find(contact_id="c-old", limit=5, offset=0)).items == (history,)
+        await uow.enrollments.delete_for_contact("c-old")
+        assert await uow.contacts.delete("c-old")
+        assert await uow.scores.get("s-1") is None
 
 
 def _is_search_index(name: str | None, type_: str) -> bool:
@@ -227,7 +257,10 @@ async def test_partial_indexes_have_the_predicate_of_tables_py(fresh_engine: Asy
         for index in table.indexes
         if index.dialect_kwargs.get(option) is not None
     }
-    assert expected == {("enrollments", "uq_enrollments_active_contact"): "status='active'"}
+    assert expected == {
+        ("enrollments", "uq_enrollments_active_contact"): "status='active'",
+        ("contacts", "ix_contacts_unscored"): "scored_atisnull",
+    }
 
     def reflected(sync: Connection) -> dict[tuple[str, str], str]:
         inspector = inspect(sync)
@@ -297,6 +330,77 @@ async def test_the_due_query_uses_its_index_when_few_enrollments_are_due(
         plan = "\n".join(" ".join(str(part) for part in row) for row in result)
     print(f"\n{fresh_engine.dialect.name} due query plan:\n{plan}")
     assert "ix_enrollments_due" in plan
+
+
+async def _add_scored_contacts(engine: AsyncEngine, total: int, unscored_every: int) -> None:
+    """``total`` contacts in one workspace, all scored but every ``unscored_every``-th."""
+    people = [
+        Contact(id=f"c-{n:05d}", created_at=T0 + timedelta(seconds=n), updated_at=T0)
+        if n % unscored_every == 0
+        else Contact(
+            id=f"c-{n:05d}",
+            lead_score=1 + n % 100,
+            score_segment=segment_for_score(1 + n % 100),
+            scored_at=T0,
+            score_breakdown={"scorer": "rules", "criteria": []},
+            created_at=T0 + timedelta(seconds=n),
+            updated_at=T0,
+        )
+        for n in range(total)
+    ]
+    ws = {"workspace_id": "ws-plan"}
+    async with engine.begin() as conn:
+        workspace = {"name": "P", "timezone": "UTC", "auto_enroll": True}
+        await conn.execute(
+            insert(workspaces).values(id="ws-plan", created_at=T0, updated_at=T0, **workspace)
+        )
+        await conn.execute(insert(contacts), [ws | contact_values(p) for p in people])
+        await conn.execute(text("ANALYZE"))
+
+
+async def _plan_of(engine: AsyncEngine, read: Callable[[SqlUnitOfWork], Awaitable[object]]) -> str:
+    """The query plan of the one SELECT that ``read`` runs in a unit of work."""
+    statements: list[tuple[str, Any]] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        statements.append((statement, parameters))
+
+    store = SqlStore(engine)
+    event.listen(engine.sync_engine, "before_cursor_execute", capture)
+    try:
+        async with store.unit_of_work("ws-plan", read_only=True) as uow:
+            await read(uow)
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", capture)
+    [(statement, parameters)] = [s for s in statements if s[0].lstrip().startswith("SELECT")]
+    async with engine.connect() as conn:
+        explain = "EXPLAIN QUERY PLAN " if conn.dialect.name == "sqlite" else "EXPLAIN "
+        result = await conn.exec_driver_sql(explain + statement, parameters)
+        return "\n".join(" ".join(str(part) for part in row) for row in result)
+
+
+async def test_the_scoring_reads_use_their_indexes(fresh_engine: AsyncEngine) -> None:
+    await upgrade(fresh_engine)
+    await _add_scored_contacts(fresh_engine, total=5000, unscored_every=500)
+
+    async def candidates(uow: SqlUnitOfWork) -> None:
+        found = await uow.contacts.scoring_candidates(rescore=False, after_id="c-00700", limit=100)
+        assert [c.id for c in found] == [f"c-{n:05d}" for n in range(1000, 5000, 500)]
+
+    async def top(uow: SqlUnitOfWork) -> None:
+        found = await uow.contacts.top_scored(10)
+        assert [c.lead_score for c in found] == [100] * 10
+
+    candidates_plan = await _plan_of(fresh_engine, candidates)
+    top_plan = await _plan_of(fresh_engine, top)
+    name = fresh_engine.dialect.name
+    print(f"\n{name} scoring candidates plan:\n{candidates_plan}\ntop scored plan:\n{top_plan}")
+    assert "ix_contacts_unscored" in candidates_plan
+    assert "ix_contacts_top_score" in top_plan
+    if name == "sqlite":  # the index gives the order: no sorting step
+        assert "TEMP B-TREE" not in candidates_plan + top_plan
+    else:
+        assert "Sort" not in candidates_plan + top_plan
 
 
 async def _query_plan(conn: AsyncConnection, term: str) -> str:

@@ -35,6 +35,7 @@ from .repositories import (
     SqlDeliveryRepository,
     SqlEnrollmentRepository,
     SqlOutboxRepository,
+    SqlScoreRepository,
     SqlSequenceRepository,
     SqlTaskRepository,
     SqlWorkspaceRepository,
@@ -60,6 +61,7 @@ class SqlUnitOfWork:
         self._enrollments = SqlEnrollmentRepository(conn, workspace_id)
         self._deliveries = SqlDeliveryRepository(conn, workspace_id)
         self._outbox = SqlOutboxRepository(conn, workspace_id)
+        self._scores = SqlScoreRepository(conn, workspace_id)
 
     @property
     def workspace_id(self) -> str:
@@ -104,6 +106,10 @@ class SqlUnitOfWork:
     @property
     def outbox(self) -> SqlOutboxRepository:
         return self._outbox
+
+    @property
+    def scores(self) -> SqlScoreRepository:
+        return self._scores
 
     async def commit(self) -> None:
         """Make the work durable. Later statements start a new transaction (rolled back

@@ -15,6 +15,11 @@ The sequence tables (``sequences``, ``enrollments``, ``deliveries``,
 ``outbox``) follow the same rules; ``app_secrets`` is, like ``api_keys``,
 not a tenant table.
 
+``score_history`` is a tenant table too: every evaluation applied to a contact.
+Its reference to the contact cascades on delete (erasing a contact erases its
+scores); its ``company_id`` has no foreign key, so deleting a company leaves
+the history as it was.
+
 The search indexes (an FTS5 trigram table per searchable table on SQLite, a
 ``pg_trgm`` GIN index on PostgreSQL) are dialect-specific DDL, so they live
 only in the migration; see ``search.py``.
@@ -122,6 +127,9 @@ companies = Table(
     info={"resource": "company"},
 )
 
+UNSCORED = text("scored_at IS NULL")
+"""The contacts a scoring run has never seen (a partial index)."""
+
 contacts = Table(
     "contacts",
     metadata,
@@ -155,6 +163,17 @@ contacts = Table(
     Index("ix_contacts_company", "workspace_id", "company_id"),
     Index("ix_contacts_owner", "workspace_id", "owner_id"),
     Index("ix_contacts_segment", "workspace_id", "score_segment"),
+    # Scoring: a run's candidates (never scored, by id) are this partial index, in its
+    # order; it holds only the unscored contacts, so scoring one takes it out…
+    Index(
+        "ix_contacts_unscored",
+        "workspace_id",
+        "id",
+        sqlite_where=UNSCORED,
+        postgresql_where=UNSCORED,
+    ),
+    # …and the dashboard's top prospects are the first entries of this one, read backwards.
+    Index("ix_contacts_top_score", "workspace_id", "lead_score", "created_at", "id"),
     info={"resource": "contact"},
 )
 
@@ -366,6 +385,37 @@ outbox = Table(
     _workspace_fk("outbox"),
     Index("ix_outbox_created", "workspace_id", "created_at", "id"),
     info={"resource": "outbox message"},
+)
+
+# -- lead scoring
+
+score_history = Table(
+    "score_history",
+    metadata,
+    _id("workspace_id"),
+    _id("id"),
+    _id("contact_id"),
+    # No foreign key: deleting a company must not erase (or be blocked by) the history.
+    _id("company_id", nullable=True),
+    Column("scorer", Text, nullable=False),
+    Column("model", Text),
+    Column("prompt_version", Text),
+    Column("input_hash", Text, nullable=False),
+    # [{"key", "points", "rationale"}, ...]: always read and written whole.
+    Column("criteria", json_document(), nullable=False),
+    Column("score", Integer, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    PrimaryKeyConstraint("workspace_id", "id", name="pk_score_history"),
+    _workspace_fk("score_history"),
+    # Erasing a contact erases its score history with it.
+    ForeignKeyConstraint(
+        ["workspace_id", "contact_id"],
+        ["contacts.workspace_id", "contacts.id"],
+        name="fk_score_history_contact",
+        ondelete="CASCADE",
+    ),
+    Index("ix_score_history_contact", "workspace_id", "contact_id", "created_at", "id"),
+    info={"resource": "score record"},
 )
 
 # Not a tenant table: secrets of the installation (the unsubscribe-link signing

@@ -8,6 +8,7 @@ from .deals import SqlDealRepository
 from .deliveries import SqlDeliveryRepository
 from .enrollments import SqlEnrollmentRepository
 from .outbox import SqlOutboxRepository
+from .scores import SqlScoreRepository
 from .sequences import SqlSequenceRepository
 from .tasks import SqlTaskRepository
 from .workspaces import SqlWorkspaceRepository
@@ -21,6 +22,7 @@ __all__ = [
     "SqlDeliveryRepository",
     "SqlEnrollmentRepository",
     "SqlOutboxRepository",
+    "SqlScoreRepository",
     "SqlSequenceRepository",
     "SqlTaskRepository",
     "SqlWorkspaceRepository",

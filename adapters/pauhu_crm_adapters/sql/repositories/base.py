@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from enum import Enum
 from typing import Any, ClassVar, Generic, TypeAlias, TypeVar
 
-from sqlalchemy import ColumnElement, Table, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Table, TextClause, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -33,6 +33,10 @@ E = TypeVar("E")
 RowValues: TypeAlias = Mapping[Any, Any]
 """A row's values by column name: a ``RowMapping``, or a plain dict (the joined due
 query's rows, cut back to one table's columns)."""
+
+IN_CHUNK = 500
+"""Most values bound into one ``IN (…)``: well under SQLite's limit of bound parameters
+(32766 since 3.32, 999 before) and asyncpg's 32767."""
 
 NOT_ENTITY_COLUMNS = frozenset({"workspace_id", "search_text"})
 """Columns the store keeps for itself: the tenant key and the derived search key."""
@@ -147,13 +151,19 @@ def equal_to(table: Table, filters: Mapping[str, object]) -> list[ColumnElement[
 
 
 def insert_or_ignore(
-    conn: AsyncConnection, table: Table, *key: str
+    conn: AsyncConnection,
+    table: Table,
+    *key: str,
+    where: ColumnElement[bool] | TextClause | None = None,
 ) -> postgresql.Insert | sqlite.Insert:
-    """``INSERT … ON CONFLICT (key) DO NOTHING`` in the connection's dialect.
+    """``INSERT … ON CONFLICT (key) DO NOTHING`` in the connection's dialect; ``where``
+    names a partial unique index by its predicate (``ON CONFLICT (key) WHERE …``).
 
     PostgreSQL makes an insert that races an uncommitted one of the same key wait
     for it and then skip the row; SQLite runs writers one at a time. Either way,
     of several concurrent writers exactly one inserts it.
     """
     dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    return dialect_insert(table).on_conflict_do_nothing(index_elements=[table.c[k] for k in key])
+    return dialect_insert(table).on_conflict_do_nothing(
+        index_elements=[table.c[k] for k in key], index_where=where
+    )

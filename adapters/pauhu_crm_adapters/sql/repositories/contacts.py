@@ -1,15 +1,21 @@
-"""Contacts: rows <-> ``Contact`` and the contact repository."""
+"""Contacts: rows <-> ``Contact`` and the contact repository, with the scoring reads and writes.
+
+A score typed in by a person is marked by ``score_breakdown.scorer == "manual"``;
+a rescoring run must leave it alone. That key is read with SQLAlchemy's JSON
+index access: ``JSON_EXTRACT`` on SQLite, ``->>`` on PostgreSQL's JSONB.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, or_, update
+from sqlalchemy import ColumnElement, bindparam, case, func, or_, select, update
 
 from pauhu_crm_core.entities import Contact, LifecycleStage, Page, ScoreSegment
-from pauhu_crm_core.ports import ContactFilter
+from pauhu_crm_core.ports import AppliedScore, ContactFilter
+from pauhu_crm_core.scoring import ScoreSummary
 from pauhu_crm_core.search import contact_search_text
 
 from ..tables import contacts
@@ -70,6 +76,16 @@ def contact_values(contact: Contact) -> dict[str, Any]:
     }
 
 
+MANUAL_SCORER = "manual"
+"""``score_breakdown.scorer`` of a score set by hand (see the core's contact service)."""
+
+
+def scorer_of(column: Any = contacts.c.score_breakdown) -> ColumnElement[str]:
+    """``score_breakdown.scorer`` as text (NULL when there is no breakdown or no scorer)."""
+    scorer: ColumnElement[str] = column["scorer"].as_string()
+    return scorer
+
+
 class SqlContactRepository(TenantTableRepository[Contact]):
     table = contacts
     order_by = (contacts.c.created_at.desc(), contacts.c.id.desc())
@@ -123,3 +139,97 @@ class SqlContactRepository(TenantTableRepository[Contact]):
             .where(self._is(id) & or_(column.is_(None), column < at))
             .values(last_activity_at=at)
         )
+
+    async def scoring_candidates(
+        self, *, rescore: bool, after_id: str | None, limit: int
+    ) -> Sequence[Contact]:
+        """By id after ``after_id``: the never-scored contacts (a range of the partial
+        index ``ix_contacts_unscored``), and with ``rescore`` every contact but those scored by
+        hand. A scored contact whose breakdown names no scorer was not scored by hand,
+        so a rescore includes it."""
+        c = contacts.c
+        where = self._in_workspace()
+        if after_id is not None:
+            where = where & (c.id > after_id)
+        if rescore:
+            scorer = scorer_of()
+            where = where & or_(c.scored_at.is_(None), scorer.is_(None), scorer != MANUAL_SCORER)
+        else:
+            where = where & c.scored_at.is_(None)
+        result = await self._conn.execute(
+            select(*self._entity_columns).where(where).order_by(c.id).limit(limit)
+        )
+        return [contact_from_row(row) for row in result.mappings()]
+
+    async def apply_scores(self, scores: Sequence[AppliedScore]) -> None:
+        """One executemany UPDATE of the score fields; ``updated_at`` becomes ``scored_at``.
+        Contacts that are not in this workspace (or no longer exist) are left alone."""
+        if not scores:
+            return
+        statement = (
+            update(contacts)
+            .where(self._in_workspace() & (contacts.c.id == bindparam("p_id")))
+            .values(
+                lead_score=bindparam("p_lead_score"),
+                score_segment=bindparam("p_score_segment"),
+                scored_at=bindparam("p_scored_at"),
+                score_breakdown=bindparam(
+                    "p_score_breakdown", type_=contacts.c.score_breakdown.type
+                ),
+                updated_at=bindparam("p_scored_at"),
+            )
+        )
+        # In id order, so that racing batches lock rows in one order (no deadlock).
+        rows = [
+            {
+                "p_id": score.contact_id,
+                "p_lead_score": score.lead_score,
+                "p_score_segment": None
+                if score.score_segment is None
+                else score.score_segment.value,
+                "p_scored_at": score.scored_at,
+                "p_score_breakdown": dict(score.score_breakdown),
+            }
+            for score in sorted(scores, key=lambda s: s.contact_id)
+        ]
+        await self._conn.execute(statement, rows)
+
+    async def score_summary(self) -> ScoreSummary:
+        """One query grouped by segment; each group also counts its never-scored contacts
+        and sums the scores of its scored ones, so the totals need no second query."""
+        c = contacts.c
+        scored = c.scored_at.is_not(None)
+        result = await self._conn.execute(
+            select(
+                c.score_segment,
+                func.count().label("contacts"),
+                func.count(c.scored_at).label("scored"),
+                func.coalesce(func.sum(case((scored, c.lead_score), else_=0)), 0).label("points"),
+            )
+            .where(self._in_workspace())
+            .group_by(c.score_segment)
+        )
+        counts = dict.fromkeys(ScoreSegment, 0)
+        total = scored_total = points = 0
+        for row in result.mappings():
+            total += row["contacts"]
+            scored_total += row["scored"]
+            points += int(row["points"])
+            if row["score_segment"] is not None:
+                counts[ScoreSegment(row["score_segment"])] += row["contacts"]
+        average = round(points / scored_total, 1) if scored_total else None
+        return ScoreSummary(
+            segment_counts=counts, unscored=total - scored_total, average_score=average
+        )
+
+    async def top_scored(self, limit: int) -> Sequence[Contact]:
+        """Scored contacts by score, newest first on ties (then by id, so the order is total):
+        ``ix_contacts_top_score`` read backwards."""
+        c = contacts.c
+        result = await self._conn.execute(
+            select(*self._entity_columns)
+            .where(self._in_workspace() & c.scored_at.is_not(None))
+            .order_by(c.lead_score.desc(), c.created_at.desc(), c.id.desc())
+            .limit(limit)
+        )
+        return [contact_from_row(row) for row in result.mappings()]

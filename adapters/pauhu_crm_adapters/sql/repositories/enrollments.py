@@ -1,7 +1,8 @@
 """Enrolments: rows <-> ``Enrollment`` and the enrolment repository.
 
 "One active enrolment per contact" is a partial unique index, so it holds
-even when a manual and an automatic enrolment race. ``due`` is the engine's
+even when a manual and an automatic enrolment race; ``add_many_if_free``
+leans on the same index with ``ON CONFLICT … DO NOTHING``. ``due`` is the engine's
 read: one query for a batch of enrolments with everything sending needs.
 """
 
@@ -18,8 +19,8 @@ from pauhu_crm_core.entities import Enrollment, EnrollmentStatus, Page, Sequence
 from pauhu_crm_core.ports import DueEnrollment
 
 from ..errors import translate_write_error
-from ..tables import companies, contacts, enrollments, sequences
-from .base import NOT_ENTITY_COLUMNS, RowValues, TenantTableBase, equal_to
+from ..tables import ACTIVE_ENROLLMENT, companies, contacts, enrollments, sequences
+from .base import NOT_ENTITY_COLUMNS, RowValues, TenantTableBase, equal_to, insert_or_ignore
 from .companies import company_from_row
 from .contacts import contact_from_row
 from .sequences import sequence_from_row
@@ -72,6 +73,31 @@ class SqlEnrollmentRepository(TenantTableBase[Enrollment]):
     async def add(self, enrollment: Enrollment) -> None:
         """Raises ``Conflict`` (field ``contact_id``) when the contact is already active."""
         await self._add(enrollment)
+
+    async def add_many_if_free(self, enrollments_: Sequence[Enrollment]) -> Sequence[Enrollment]:
+        """One ``INSERT … ON CONFLICT (workspace_id, contact_id) WHERE status = 'active'
+        DO NOTHING RETURNING id``: an enrolment whose contact is already actively enrolled —
+        by an earlier row, an earlier one of this batch, or a transaction that commits
+        meanwhile (PostgreSQL waits for it; SQLite runs writers one at a time) — is skipped.
+        Answers the inserted ones, in the order given. A used enrolment id or a sequence or
+        contact not of this workspace is still an error, as for ``add``."""
+        if not enrollments_:
+            return []
+        # In contact order, so that racing batches wait on each other in one order (a
+        # stable sort: of two for one contact, the one given first is the one inserted).
+        ordered = sorted(enrollments_, key=lambda e: e.contact_id)
+        rows = [{"workspace_id": self._workspace_id, **enrollment_values(e)} for e in ordered]
+        statement = insert_or_ignore(
+            self._conn, enrollments, "workspace_id", "contact_id", where=ACTIVE_ENROLLMENT
+        ).returning(enrollments.c.id)
+        try:
+            result = await self._conn.execute(statement, rows)
+        except IntegrityError as exc:
+            raise translate_write_error(
+                exc, enrollments, rows[0] if len(rows) == 1 else {}
+            ) from exc
+        inserted = set(result.scalars())
+        return [e for e in enrollments_ if e.id in inserted]
 
     async def find(
         self,
