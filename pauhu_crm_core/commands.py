@@ -368,3 +368,16 @@ class OutboxQuery(PageQuery):
 @frozen(kw_only=True)
 class DeliveryQuery(PageQuery):
     status: DeliveryStatus | None = None
+
+
+# -- scoring
+
+
+@frozen(kw_only=True)
+class ScoreRunQuery:
+    rescore: QueryBool = QueryBool(False)
+
+
+@frozen(kw_only=True)
+class ScoreHistoryQuery(PageQuery):
+    pass

@@ -9,15 +9,17 @@ The HTTP API is a thin translation of this; nothing here knows about HTTP.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
 from .api_keys import ApiKeyService
-from .entities import Contact, Workspace
+from .entities import Contact, Page, Workspace
 from .errors import ValidationFailed
 from .normalise import workspace_id as parse_workspace_id
-from .ports import Clock, Mailer, Store
+from .ports import Clock, Mailer, Scorer, Store
+from .rules_scorer import RuleBasedScorer
+from .scoring import ScoreRecord
 from .services import (
     ActivityService,
     CompanyService,
@@ -27,7 +29,8 @@ from .services import (
     WorkspaceContext,
     WorkspaceSettingsService,
 )
-from .services.context import Runtime, SequenceSettings
+from .services.context import Runtime, ScoringSettings, SequenceSettings
+from .services.scoring import Dashboard, ScoringResult, ScoringService
 from .services.sequences import SequenceService
 from .unsubscribe import read_token
 
@@ -44,6 +47,7 @@ class CrmWorkspace:
         self.tasks = TaskService(context)
         self.sequences = SequenceService(context)
         self._settings = WorkspaceSettingsService(context)
+        self._scoring = ScoringService(context)
 
     async def get(self) -> Workspace:
         """The workspace's settings (the workspace is created on first use)."""
@@ -52,6 +56,23 @@ class CrmWorkspace:
     async def update(self, data: Mapping[str, Any] | None = None, /, **changes: Any) -> Workspace:
         """Change the workspace's ``name``, ``timezone`` or ``auto_enroll``."""
         return await self._settings.update(data, **changes)
+
+    async def score(
+        self, *, rescore: bool = False, progress: Callable[[int], None] | None = None
+    ) -> ScoringResult:
+        """Score the unscored contacts (``rescore``: all but hand-set scores), then enrol
+        the scored ones in their segment's sequence. See ``services.scoring``."""
+        return await self._scoring.run(rescore=rescore, progress=progress)
+
+    async def dashboard(self) -> Dashboard:
+        """Contacts per segment, unscored ones, the average score and the top prospects."""
+        return await self._scoring.dashboard()
+
+    async def score_history(
+        self, contact_id: str, data: Mapping[str, Any] | None = None, /, **filters: Any
+    ) -> Page[ScoreRecord]:
+        """Every evaluation applied to a contact, newest first (``limit``, ``offset``)."""
+        return await self._scoring.history(contact_id, data, **filters)
 
 
 class CRM:
@@ -64,12 +85,16 @@ class CRM:
         clock: Clock,
         mailer: Mailer | None = None,
         sequences: SequenceSettings | None = None,
+        scorer: Scorer | None = None,
+        scoring: ScoringSettings | None = None,
     ) -> None:
         self._runtime = Runtime(
             store=store,
             clock=clock,
             mailer=mailer,
             sequences=sequences or SequenceSettings(),
+            scorer=scorer or RuleBasedScorer(),
+            scoring=scoring or ScoringSettings(),
         )
         self.api_keys = ApiKeyService(store, clock)
 
@@ -105,8 +130,11 @@ class CRM:
 
     async def aclose(self) -> None:
         try:
-            if self._runtime.mailer is not None:
-                await self._runtime.mailer.aclose()
+            try:
+                if self._runtime.mailer is not None:
+                    await self._runtime.mailer.aclose()
+            finally:
+                await self._runtime.scorer.aclose()
         finally:
             await self._runtime.store.aclose()
 

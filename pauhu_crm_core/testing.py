@@ -1,11 +1,15 @@
-"""Test doubles shipped with the library, for users' tests as well as ours."""
+"""Test doubles shipped with the library, for users' tests as well as ours: a clock that
+stands still, a mailer that records, a scorer with fixed answers."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import anyio
+
 from .errors import ProviderError
 from .mail import EmailMessage, SendReceipt
+from .scoring import CRITERION_KEYS, CriterionScore, Evaluation, LeadProfile
 
 
 class FrozenClock:
@@ -57,3 +61,54 @@ class RecordingMailer:
 
     def to(self, address: str) -> list[EmailMessage]:
         return [message for message in self.sent if message.to == address]
+
+
+class FixedScorer:
+    """A ``Scorer`` that gives each lead fixed points, counts its calls, and can fail.
+
+    ``points`` maps a company name (or, for a contact without a company, ``None``)
+    to the points of each of the five criteria; others get ``default_points``.
+    ``fail_for`` names the companies whose evaluation raises ``ProviderError``.
+    ``delay`` makes each evaluation take that long, so tests can watch concurrency.
+    """
+
+    def __init__(
+        self,
+        points: dict[str | None, int] | None = None,
+        *,
+        default_points: int = 10,
+        fail_for: set[str | None] | None = None,
+        delay: float = 0,
+    ) -> None:
+        self.points = points or {}
+        self.default_points = default_points
+        self.fail_for = fail_for or set()
+        self.delay = delay
+        self.calls: list[LeadProfile] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+
+    async def evaluate(self, profile: LeadProfile) -> Evaluation:
+        self.calls.append(profile)
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            if self.delay:
+                await anyio.sleep(self.delay)
+            if profile.name in self.fail_for:
+                raise ProviderError(f"could not evaluate {profile.name}")
+            each = self.points.get(profile.name, self.default_points)
+            return Evaluation(
+                scorer="fixed",
+                model="fixed-1",
+                prompt_version="test",
+                criteria=tuple(
+                    CriterionScore(key=key, points=each, rationale=f"fixed {each}")
+                    for key in CRITERION_KEYS
+                ),
+            )
+        finally:
+            self.in_flight -= 1
+
+    async def aclose(self) -> None:
+        return None

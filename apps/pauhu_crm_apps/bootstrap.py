@@ -6,12 +6,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from pauhu_crm_adapters.clock import SystemClock
+from pauhu_crm_adapters.llm import scorer_from_settings
 from pauhu_crm_adapters.mail import mailer_from_url
 from pauhu_crm_adapters.sql import open_sql_store
 from pauhu_crm_core import CRM, Clock
-from pauhu_crm_core.services.context import SequenceSettings
+from pauhu_crm_core.ports import Scorer
+from pauhu_crm_core.services.context import ScoringSettings, SequenceSettings
 
-from .settings import DEFAULT_DATABASE_URL
+from .settings import DEFAULT_DATABASE_URL, Settings, scoring_settings, sequence_settings
 
 
 @asynccontextmanager
@@ -22,20 +24,65 @@ async def open_crm(
     migrate: bool = True,
     mail_url: str = "outbox:",
     sequences: SequenceSettings | None = None,
+    scorer: Scorer | None = None,
+    scoring: ScoringSettings | None = None,
 ) -> AsyncIterator[CRM]:
     """Open the CRM on an SQLite (``sqlite:///file.db``) or PostgreSQL (``postgresql://…``)
     database, migrating its schema first unless ``migrate=False``; close it on exit.
 
     Sequence e-mail goes to ``mail_url`` (see ``pauhu_crm_adapters.mail``); the default,
     ``outbox:``, keeps every message in the database and sends nothing, so a new
-    install can never e-mail real people by accident.
+    install can never e-mail real people by accident. Leads are scored by ``scorer``,
+    by default the built-in rule-based one (offline and deterministic).
     """
     clock = clock or SystemClock()
-    store = await open_sql_store(database_url, migrate=migrate)
+    try:
+        store = await open_sql_store(database_url, migrate=migrate)
+    except BaseException:
+        if scorer is not None:
+            await scorer.aclose()
+        raise
     try:
         mailer = mailer_from_url(mail_url, store=store, clock=clock)
     except BaseException:
         await store.aclose()
         raise
-    async with CRM(store=store, clock=clock, mailer=mailer, sequences=sequences) as crm:
+    async with CRM(
+        store=store,
+        clock=clock,
+        mailer=mailer,
+        sequences=sequences,
+        scorer=scorer,
+        scoring=scoring,
+    ) as crm:
         yield crm
+
+
+@asynccontextmanager
+async def open_crm_from_settings(
+    settings: Settings, *, clock: Clock | None = None
+) -> AsyncIterator[CRM]:
+    """``open_crm`` with every part chosen by the apps' settings (``PAUHU_CRM_*``)."""
+    async with open_crm(
+        settings.database_url,
+        clock=clock,
+        mail_url=settings.mail_url,
+        sequences=sequence_settings(settings),
+        scorer=build_scorer(settings),
+        scoring=scoring_settings(settings),
+    ) as crm:
+        yield crm
+
+
+def build_scorer(settings: Settings) -> Scorer | None:
+    """The configured scorer; ``None`` for the core's built-in rule-based one."""
+    if settings.scorer == "rules":
+        return None
+    return scorer_from_settings(
+        settings.scorer,
+        base_url=settings.scorer_base_url,
+        model=settings.scorer_model,
+        api_key_env=settings.scorer_api_key_env,
+        concurrency=settings.scorer_concurrency,
+        max_calls=None,
+    )

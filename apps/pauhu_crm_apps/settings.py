@@ -16,13 +16,15 @@ from typing import Any, Literal
 import attrs
 from attrs import field, frozen
 
-from pauhu_crm_core.services.context import SequenceSettings
+from pauhu_crm_core.services.context import ScoringSettings, SequenceSettings
 
 DEFAULT_DATABASE_URL = "sqlite:///./pauhu-crm.db"
 DEFAULT_CORS_ORIGINS = ("https://pauhu.eu", "https://www.pauhu.eu", "https://staging.pauhu.eu")
 ENV_PREFIX = "PAUHU_CRM_"
 
 AuthMode = Literal["none", "api_key"]
+ScorerKind = Literal["rules", "openai"]
+SCORER_KINDS: tuple[ScorerKind, ...] = ("rules", "openai")
 AUTH_MODES: tuple[AuthMode, ...] = ("none", "api_key")
 LOG_LEVELS = ("debug", "info", "warning", "error")
 
@@ -87,6 +89,29 @@ class Settings:
     max_sends_per_run: int = field(
         default=500, metadata={"help": "Most e-mails one sequence run sends per workspace."}
     )
+    scorer: ScorerKind = field(
+        default="rules",
+        metadata={
+            "help": "Lead scorer: `rules` (built in, offline, deterministic) or `openai` (any "
+            "OpenAI-compatible chat-completions API: OpenAI, Mistral, vLLM, Ollama, llama.cpp)."
+        },
+    )
+    scorer_base_url: str = field(
+        default="",
+        metadata={"help": "Base URL of the OpenAI-compatible API, e.g. http://127.0.0.1:11434/v1."},
+    )
+    scorer_model: str = field(default="", metadata={"help": "Model name for the `openai` scorer."})
+    scorer_api_key_env: str = field(
+        default="PAUHU_CRM_SCORER_API_KEY",
+        metadata={"help": "Name of the environment variable that holds the scorer's API key."},
+    )
+    scorer_concurrency: int = field(
+        default=4, metadata={"help": "Evaluations a scoring run makes at once."}
+    )
+    max_scorer_calls_per_run: int = field(
+        default=1000,
+        metadata={"help": "Most companies one scoring run evaluates (caps LLM spending)."},
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -114,7 +139,21 @@ class Settings:
             raise SettingsError(f"{ENV_PREFIX}AUTH_MODE must be one of: {', '.join(AUTH_MODES)}")
         if self.log_level not in LOG_LEVELS:
             raise SettingsError(f"{ENV_PREFIX}LOG_LEVEL must be one of: {', '.join(LOG_LEVELS)}")
-        for name in ("port", "workers", "max_body_bytes", "max_sends_per_run"):
+        if self.scorer not in SCORER_KINDS:
+            raise SettingsError(f"{ENV_PREFIX}SCORER must be one of: {', '.join(SCORER_KINDS)}")
+        if self.scorer == "openai" and not (self.scorer_base_url and self.scorer_model):
+            raise SettingsError(
+                f"{ENV_PREFIX}SCORER=openai needs {ENV_PREFIX}SCORER_BASE_URL and "
+                f"{ENV_PREFIX}SCORER_MODEL"
+            )
+        for name in (
+            "port",
+            "workers",
+            "max_body_bytes",
+            "max_sends_per_run",
+            "scorer_concurrency",
+            "max_scorer_calls_per_run",
+        ):
             if getattr(self, name) < (0 if name == "port" else 1):
                 raise SettingsError(f"{ENV_PREFIX}{name.upper()} is out of range")
 
@@ -159,4 +198,11 @@ def sequence_settings(settings: Settings) -> SequenceSettings:
         sender=settings.mail_sender,
         unsubscribe_secret=settings.unsubscribe_secret or None,
         max_sends_per_run=settings.max_sends_per_run,
+    )
+
+
+def scoring_settings(settings: Settings) -> ScoringSettings:
+    return ScoringSettings(
+        concurrency=settings.scorer_concurrency,
+        max_evaluations_per_run=settings.max_scorer_calls_per_run,
     )

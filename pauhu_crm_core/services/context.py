@@ -12,7 +12,8 @@ from attrs import define, field, frozen
 
 from ..default_sequences import default_sequences
 from ..entities import DEFAULT_TIMEZONE, Workspace
-from ..ports import Clock, Mailer, Store, UnitOfWork
+from ..ports import Clock, Mailer, Scorer, Store, UnitOfWork
+from ..rules_scorer import RuleBasedScorer
 
 UNSUBSCRIBE_SECRET_NAME = "unsubscribe-token-key"
 
@@ -35,6 +36,18 @@ class SequenceSettings:
     batch_size: int = 200
 
 
+@frozen(kw_only=True)
+class ScoringSettings:
+    """How a scoring run evaluates."""
+
+    concurrency: int = 4
+    """Evaluations running at once (an LLM scorer may bound itself further)."""
+    max_evaluations_per_run: int = 1000
+    """A run evaluates at most this many companies; the rest stay unscored until the next
+    run, so one run cannot spend without bound on a paid scorer."""
+    batch_size: int = 1000
+
+
 @define(kw_only=True)
 class Runtime:
     """The parts one ``CRM`` is built from, shared by every workspace's services."""
@@ -43,6 +56,8 @@ class Runtime:
     clock: Clock
     mailer: Mailer | None = None
     sequences: SequenceSettings = field(factory=SequenceSettings)
+    scorer: Scorer = field(factory=RuleBasedScorer)
+    scoring: ScoringSettings = field(factory=ScoringSettings)
     provisioned: set[str] = field(factory=set)
     """Workspaces this process has seen stored with their default sequences."""
     _unsubscribe_secret: str | None = None

@@ -12,12 +12,6 @@ SEED_EXAMPLES = (
     Path(__file__).resolve().parents[2].parent / "shared" / "conformance" / "seed_examples.py"
 )
 
-NOT_YET_BUILT = {
-    # Lead scoring is a separate issue; its checks fail until it lands.
-    "POST /score",
-    "GET /dashboard",
-}
-
 
 @pytest.fixture
 def seed_examples() -> Path:
@@ -55,9 +49,5 @@ def test_the_seed_examples_pass_against_a_real_server(
     results = run_seed_examples(seed_examples, base_url, child_environment)
 
     assert len(results) >= 25, results
-    unknown = sorted(NOT_YET_BUILT - results.keys())
-    assert not unknown, f"NOT_YET_BUILT names checks the script does not have: {unknown}"
     failing = {name: result for name, result in results.items() if result != "ok"}
-    assert {name: failing[name] for name in failing.keys() - NOT_YET_BUILT} == {}
-    passing_now = sorted(NOT_YET_BUILT - failing.keys())
-    assert not passing_now, f"these checks pass now; remove them from NOT_YET_BUILT: {passing_now}"
+    assert failing == {}

@@ -16,8 +16,8 @@ from starlette.middleware import Middleware
 
 from pauhu_crm_core import Clock
 
-from ..bootstrap import open_crm
-from ..settings import Settings, sequence_settings
+from ..bootstrap import open_crm_from_settings
+from ..settings import Settings
 from .cors import CrmCORSMiddleware
 from .errors import EXCEPTION_HANDLERS
 from .middleware import RequestContextMiddleware
@@ -28,6 +28,7 @@ from .routes import (
     contacts,
     deals,
     health,
+    scoring,
     sequences,
     tasks,
     unsubscribe,
@@ -44,6 +45,7 @@ CRM_ROUTES = [
     *tasks.routes,
     *sequences.routes,
     *unsubscribe.routes,
+    *scoring.routes,
 ]
 
 
@@ -53,12 +55,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with open_crm(
-            settings.database_url,
-            clock=clock,
-            mail_url=settings.mail_url,
-            sequences=sequence_settings(settings),
-        ) as crm:
+        async with open_crm_from_settings(settings, clock=clock) as crm:
             app.state.crm = crm
             yield
 

@@ -20,6 +20,7 @@ from pauhu_crm_core import entities as e
 
 from .errors import ERROR_CODES
 from .openapi_parts import ID_PARAMETER, errors, json_content, operation, page_schema, ref
+from .openapi_scoring import SCORING_SCHEMA_TYPES, scoring_operations
 from .openapi_sequences import SEQUENCE_SCHEMA_TYPES, sequence_operations
 from .responses import json_response
 from .schemas import command_schema, detail_schema, entity_schema, query_parameters
@@ -131,11 +132,14 @@ def _components() -> dict[str, Any]:
         kind.__name__: entity_schema(kind)
         for kind in (e.Workspace, e.PipelineStage, *(k.entity for k in RECORD_KINDS.values()))
     }
-    for kind in RECORD_KINDS.values():
-        if kind.detail is not None:
-            schemas[kind.detail.__name__] = detail_schema(kind.detail)
-    schemas.update({kind.__name__: entity_schema(kind) for kind in SEQUENCE_SCHEMA_TYPES})
-    schemas[e.SequenceDetail.__name__] = detail_schema(e.SequenceDetail)
+    schemas.update(
+        {
+            entity.__name__: entity_schema(entity)
+            for entity in (*SEQUENCE_SCHEMA_TYPES, *SCORING_SCHEMA_TYPES)
+        }
+    )
+    details = [k.detail for k in RECORD_KINDS.values() if k.detail] + [e.SequenceDetail]
+    schemas.update({detail.__name__: detail_schema(detail) for detail in details})
     schemas["Error"] = {
         "type": "object",
         "properties": {
@@ -180,7 +184,7 @@ def _components() -> dict[str, Any]:
 
 
 def build_openapi(routes: Sequence[BaseRoute]) -> dict[str, Any]:
-    operations = {**_other_operations(), **sequence_operations()}
+    operations = {**_other_operations(), **sequence_operations(), **scoring_operations()}
     for plural, kind in RECORD_KINDS.items():
         operations.update(_record_operations(plural, kind))
     paths: dict[str, dict[str, Any]] = {}

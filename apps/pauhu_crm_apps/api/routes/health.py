@@ -26,7 +26,7 @@ async def health(request: Request) -> Response:
         "status": status,
         "timestamp": format_datetime(crm.clock.now()),
         # One database serves every part, so they are as healthy as it is.
-        "services": {"crm": status, "sequences": status},
+        "services": {"crm": status, "scoring": status, "sequences": status},
     }
     return json_response(body, status=200 if status == "healthy" else 503)
 

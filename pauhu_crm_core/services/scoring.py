@@ -1,0 +1,285 @@
+"""Scoring runs and the scoring dashboard.
+
+A run pages through the contacts to score (never scored; with ``rescore``,
+every contact a scorer scored — a score typed in by hand is never
+overwritten) and evaluates each company **once per run**, applying the
+result to all of its contacts being scored; a contact without a company is
+evaluated from its own fields. Evaluations run concurrently within the
+configured limit. One that fails leaves its contacts unscored and counts
+them in ``errors``; it never aborts the run. Every applied evaluation is
+kept in the score history, and scored contacts that can be mailed are
+enrolled in the active sequence of their segment.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import anyio
+from attrs import frozen
+
+from ..commands import ScoreHistoryQuery
+from ..entities import (
+    Company,
+    Contact,
+    EmailSequence,
+    Enrollment,
+    LifecycleStage,
+    Page,
+    ScoreSegment,
+    SequenceStatus,
+)
+from ..errors import ProviderError
+from ..ids import new_id
+from ..ports import AppliedScore, UnitOfWork
+from ..scoring import (
+    Evaluation,
+    LeadProfile,
+    ScoreRecord,
+    ScoreSummary,
+    company_profile,
+    contact_profile,
+    evaluation_problems,
+    segment_for_score,
+)
+from ..sequence_rules import schedule
+from ..validation import structure
+from .common import fetch, page_window
+from .context import WorkspaceContext
+
+TOP_PROSPECTS = 10
+
+
+@frozen(kw_only=True)
+class ScoringResult:
+    scored: int = 0
+    errors: int = 0
+
+
+@frozen(kw_only=True)
+class Prospect:
+    contact: Contact
+    company: Company | None
+
+
+@frozen(kw_only=True)
+class Dashboard:
+    summary: ScoreSummary
+    top_prospects: Sequence[Prospect]
+
+
+class _Failed:
+    """Marks a lead whose evaluation failed in this run."""
+
+
+_FAILED = _Failed()
+
+
+@frozen
+class _Evaluated:
+    evaluation: Evaluation
+    input_hash: str
+    """The hash of the profile that was evaluated (kept in the score history)."""
+
+
+def lead_key(contact: Contact, companies: Mapping[str, Company]) -> str:
+    """What is evaluated for a contact: its company, or itself when it has none."""
+    if contact.company_id is not None and contact.company_id in companies:
+        return f"company:{contact.company_id}"
+    return f"contact:{contact.id}"
+
+
+class ScoringService:
+    def __init__(self, context: WorkspaceContext) -> None:
+        self._context = context
+
+    async def run(
+        self, *, rescore: bool = False, progress: Callable[[int], None] | None = None
+    ) -> ScoringResult:
+        """Score the workspace's contacts; ``progress`` hears how many contacts each batch
+        covered (a terminal progress bar, say)."""
+        settings = self._context.runtime.scoring
+        evaluations: dict[str, _Evaluated | _Failed] = {}
+        scored = errors = 0
+        after_id: str | None = None
+        while True:
+            async with self._context.reading() as uow:
+                contacts = await uow.contacts.scoring_candidates(
+                    rescore=rescore, after_id=after_id, limit=settings.batch_size
+                )
+                if not contacts:
+                    break
+                company_ids = {c.company_id for c in contacts if c.company_id}
+                companies = {c.id: c for c in await uow.companies.get_many(company_ids)}
+            after_id = contacts[-1].id
+            groups: dict[str, list[Contact]] = defaultdict(list)
+            for contact in contacts:
+                groups[lead_key(contact, companies)].append(contact)
+            budget = settings.max_evaluations_per_run - len(evaluations)
+            new_keys = [key for key in groups if key not in evaluations][: max(budget, 0)]
+            await self._evaluate(
+                {key: _profile(groups[key], companies) for key in new_keys}, evaluations
+            )
+            batch_scored, batch_errors = await self._apply(groups, evaluations)
+            scored += batch_scored
+            errors += batch_errors
+            if progress is not None:
+                progress(len(contacts))
+        return ScoringResult(scored=scored, errors=errors)
+
+    async def _evaluate(
+        self, profiles: Mapping[str, LeadProfile], into: dict[str, _Evaluated | _Failed]
+    ) -> None:
+        scorer = self._context.runtime.scorer
+        limiter = anyio.CapacityLimiter(self._context.runtime.scoring.concurrency)
+
+        async def evaluate(key: str, profile: LeadProfile) -> None:
+            async with limiter:
+                try:
+                    evaluation = await scorer.evaluate(profile)
+                except ProviderError:
+                    into[key] = _FAILED
+                    return
+            # A scorer's answer is checked, never trusted: a bad one counts as a failure.
+            if evaluation_problems(evaluation):
+                into[key] = _FAILED
+            else:
+                into[key] = _Evaluated(evaluation, profile.snapshot_hash())
+
+        async with anyio.create_task_group() as group:
+            for key, profile in profiles.items():
+                group.start_soon(evaluate, key, profile)
+
+    async def _apply(
+        self,
+        groups: Mapping[str, list[Contact]],
+        evaluations: Mapping[str, _Evaluated | _Failed],
+    ) -> tuple[int, int]:
+        now = self._context.now()
+        applied: list[AppliedScore] = []
+        history: list[ScoreRecord] = []
+        newly_scored: list[Contact] = []
+        errors = 0
+        for key, contacts in groups.items():
+            outcome = evaluations.get(key)
+            if outcome is None:  # over this run's evaluation budget: the next run does it
+                continue
+            if isinstance(outcome, _Failed):
+                errors += len(contacts)
+                continue
+            for contact in contacts:
+                applied.append(_applied(contact, outcome.evaluation, now))
+                history.append(_record(contact, outcome.evaluation, outcome.input_hash, now))
+                newly_scored.append(contact)
+        async with self._context.writing() as uow:
+            await uow.contacts.apply_scores(applied)
+            await uow.scores.add_many(history)
+            await self._auto_enroll(uow, newly_scored, applied, now)
+            await uow.commit()
+        return len(applied), errors
+
+    async def _auto_enroll(
+        self,
+        uow: UnitOfWork,
+        contacts: Sequence[Contact],
+        scores: Sequence[AppliedScore],
+        now: datetime,
+    ) -> None:
+        workspace = await uow.workspace.get()
+        if workspace is None or not workspace.auto_enroll or not contacts:
+            return
+        sequences = await _active_sequences_by_segment(uow)
+        today = await self._context.today(uow)
+        enrollments = []
+        for contact, score in zip(contacts, scores, strict=True):
+            sequence = sequences.get(score.score_segment) if score.score_segment else None
+            if sequence is None or not _mailable(contact):
+                continue
+            enrollment = Enrollment(
+                id=new_id(now),
+                sequence_id=sequence.id,
+                contact_id=contact.id,
+                enrolled_at=now,
+                enrolled_on=today,
+                next_due_on=None,
+                updated_at=now,
+            )
+            enrollments.append(schedule(enrollment, sequence, now))
+        await uow.enrollments.add_many_if_free(enrollments)
+
+    async def dashboard(self) -> Dashboard:
+        async with self._context.reading() as uow:
+            summary = await uow.contacts.score_summary()
+            top = await uow.contacts.top_scored(TOP_PROSPECTS)
+            company_ids = {c.company_id for c in top if c.company_id}
+            companies = {c.id: c for c in await uow.companies.get_many(company_ids)}
+        return Dashboard(
+            summary=summary,
+            top_prospects=[
+                Prospect(contact=c, company=companies.get(c.company_id or "")) for c in top
+            ],
+        )
+
+    async def history(
+        self, contact_id: str, data: Mapping[str, Any] | None = None, /, **filters: Any
+    ) -> Page[ScoreRecord]:
+        """Every evaluation applied to a contact, newest first."""
+        limit, offset = page_window(structure({**(data or {}), **filters}, ScoreHistoryQuery))
+        async with self._context.reading() as uow:
+            await fetch(uow.contacts.get, "contact", contact_id)
+            return await uow.scores.find(contact_id=contact_id, limit=limit, offset=offset)
+
+
+def _profile(contacts: list[Contact], companies: Mapping[str, Company]) -> LeadProfile:
+    first = contacts[0]
+    if first.company_id is not None and first.company_id in companies:
+        return company_profile(companies[first.company_id], contacts)
+    return contact_profile(first)
+
+
+def _applied(contact: Contact, evaluation: Evaluation, now: datetime) -> AppliedScore:
+    return AppliedScore(
+        contact_id=contact.id,
+        lead_score=evaluation.score,
+        score_segment=segment_for_score(evaluation.score),
+        scored_at=now,
+        score_breakdown=evaluation.breakdown(),
+    )
+
+
+def _record(
+    contact: Contact, evaluation: Evaluation, profile_hash: str, now: datetime
+) -> ScoreRecord:
+    return ScoreRecord(
+        id=new_id(now),
+        contact_id=contact.id,
+        company_id=contact.company_id,
+        scorer=evaluation.scorer,
+        model=evaluation.model,
+        prompt_version=evaluation.prompt_version,
+        input_hash=profile_hash,
+        criteria=evaluation.criteria,
+        score=evaluation.score,
+        created_at=now,
+    )
+
+
+def _mailable(contact: Contact) -> bool:
+    return (
+        contact.email is not None
+        and contact.unsubscribed_at is None
+        and contact.lifecycle_stage is not LifecycleStage.CUSTOMER
+    )
+
+
+async def _active_sequences_by_segment(uow: UnitOfWork) -> dict[ScoreSegment, EmailSequence]:
+    """The first active sequence of each segment (oldest first: the seed's by default)."""
+    page = await uow.sequences.find(limit=100, offset=0)
+    chosen: dict[ScoreSegment, EmailSequence] = {}
+    for sequence in page.items:
+        if sequence.status is SequenceStatus.ACTIVE and sequence.segment is not None:
+            chosen.setdefault(sequence.segment, sequence)
+    return chosen
