@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import attrs
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -19,19 +20,27 @@ from sqlalchemy import event, insert, inspect, make_url, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from pauhu_crm_adapters.sql import SqlStore, SqlUnitOfWork
+from pauhu_crm_adapters.sql import SqlJobsUnitOfWork, SqlStore, SqlUnitOfWork
 from pauhu_crm_adapters.sql.engine import create_sql_engine
 from pauhu_crm_adapters.sql.migrate import alembic_config, upgrade
 from pauhu_crm_adapters.sql.repositories.contacts import contact_values
 from pauhu_crm_adapters.sql.repositories.enrollments import enrollment_values
 from pauhu_crm_adapters.sql.repositories.sequences import sequence_values
 from pauhu_crm_adapters.sql.search import search_condition
-from pauhu_crm_adapters.sql.tables import contacts, enrollments, metadata, sequences, workspaces
+from pauhu_crm_adapters.sql.tables import (
+    contacts,
+    enrollments,
+    job_runs,
+    metadata,
+    sequences,
+    workspaces,
+)
 from pauhu_crm_adapters.sql.urls import async_url
 from pauhu_crm_core.entities import (
     Contact,
     EmailSequence,
     Enrollment,
+    JobRun,
     SequenceStep,
 )
 from pauhu_crm_core.scoring import CriterionScore, ScoreRecord, segment_for_score
@@ -43,6 +52,8 @@ HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 CRM_TABLES = {"workspaces", "companies", "contacts", "deals", "activities", "tasks", "api_keys"}
 SEQUENCE_TABLES = {"sequences", "enrollments", "deliveries", "outbox", "app_secrets"}
 SCORING_TABLES = {"score_history"}
+JOB_TABLES = {"job_runs"}
+ALL_TABLES = CRM_TABLES | SEQUENCE_TABLES | SCORING_TABLES | JOB_TABLES
 
 
 @pytest.fixture
@@ -91,7 +102,7 @@ async def test_upgrade_creates_the_schema_and_running_it_again_changes_nothing(
     await upgrade(fresh_engine)
     assert await current_revision(fresh_engine) == HEAD
     created = await table_names(fresh_engine)
-    assert created >= CRM_TABLES | SEQUENCE_TABLES | SCORING_TABLES
+    assert created >= ALL_TABLES
     await upgrade(fresh_engine)
     assert await current_revision(fresh_engine) == HEAD
     assert await table_names(fresh_engine) == created
@@ -120,9 +131,9 @@ async def test_downgrade_removes_everything_and_upgrade_rebuilds_it(
 
     async with fresh_engine.begin() as conn:
         await conn.run_sync(downgrade)
-    assert not (await table_names(fresh_engine)) & (CRM_TABLES | SEQUENCE_TABLES | SCORING_TABLES)
+    assert not (await table_names(fresh_engine)) & ALL_TABLES
     await upgrade(fresh_engine)
-    assert await table_names(fresh_engine) >= CRM_TABLES | SEQUENCE_TABLES | SCORING_TABLES
+    assert await table_names(fresh_engine) >= ALL_TABLES
 
 
 async def test_a_database_upgrades_one_revision_at_a_time_keeping_its_rows(
@@ -211,6 +222,30 @@ async def test_a_database_upgrades_one_revision_at_a_time_keeping_its_rows(
         await uow.enrollments.delete_for_contact("c-old")
         assert await uow.contacts.delete("c-old")
         assert await uow.scores.get("s-1") is None
+
+    await upgrade(fresh_engine, "0005_job_runs")
+    assert await current_revision(fresh_engine) == "0005_job_runs"
+    assert await table_names(fresh_engine) >= JOB_TABLES
+    # The scheduler sees the old workspace, with its time zone, and claims a firing in it once.
+    scheduled = datetime(2026, 3, 9, 6, 0, tzinfo=UTC)
+    firing = JobRun(
+        id="run-1",
+        job="sequences",
+        workspace_id="ws-old",
+        scheduled_for=scheduled,
+        runner="host:1",
+        started_at=scheduled,
+    )
+    async with store.jobs() as jobs:
+        [old] = await jobs.workspaces()
+        assert (old.id, old.timezone) == ("ws-old", "Europe/Helsinki")
+        assert await jobs.job_runs.claim(firing)
+        assert not await jobs.job_runs.claim(attrs.evolve(firing, id="run-2"))
+        await jobs.commit()
+    async with store.jobs(read_only=True) as jobs:
+        assert (await jobs.job_runs.find(workspace_id="ws-old", limit=5, offset=0)).items == (
+            firing,
+        )
 
 
 def _is_search_index(name: str | None, type_: str) -> bool:
@@ -401,6 +436,94 @@ async def test_the_scoring_reads_use_their_indexes(fresh_engine: AsyncEngine) ->
         assert "TEMP B-TREE" not in candidates_plan + top_plan
     else:
         assert "Sort" not in candidates_plan + top_plan
+
+
+async def _add_job_runs(engine: AsyncEngine, workspaces_: int, firings: int) -> None:
+    """Two jobs' runs, ``firings`` a day each, in each of ``workspaces_`` workspaces; all
+    finished but the last of each."""
+    ws_ids = [f"ws-{n:03d}" for n in range(workspaces_)]
+    rows = []
+    for ws_id in ws_ids:
+        for job in ("scoring", "sequences"):
+            for day in range(firings):
+                at = T0 - timedelta(days=day)
+                rows.append(
+                    {
+                        "id": f"run-{ws_id}-{job}-{day:05d}",
+                        "job": job,
+                        "workspace_id": ws_id,
+                        "scheduled_for": at,
+                        "status": "running" if day == 0 else "succeeded",
+                        "runner": "host:1",
+                        "started_at": at,
+                        "finished_at": None if day == 0 else at,
+                        "result": None if day == 0 else {"sent": day},
+                        "error": None,
+                    }
+                )
+    async with engine.begin() as conn:
+        workspace = {"name": "P", "timezone": "UTC", "auto_enroll": True}
+        await conn.execute(
+            insert(workspaces),
+            [{"id": id, "created_at": T0, "updated_at": T0, **workspace} for id in ws_ids],
+        )
+        await conn.execute(insert(job_runs), rows)
+        await conn.execute(text("ANALYZE"))
+
+
+async def _jobs_plan(
+    engine: AsyncEngine, read: Callable[[SqlJobsUnitOfWork], Awaitable[object]]
+) -> str:
+    """The query plan of the first statement ``read`` runs in a jobs unit of work."""
+    statements: list[tuple[str, Any]] = []
+    verbs = ("SELECT", "UPDATE")
+
+    def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if statement.lstrip().startswith(verbs):
+            statements.append((statement, parameters))
+
+    store = SqlStore(engine)
+    event.listen(engine.sync_engine, "before_cursor_execute", capture)
+    try:
+        async with store.jobs() as uow:
+            await read(uow)
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", capture)
+    statement, parameters = statements[0]
+    async with engine.connect() as conn:
+        explain = "EXPLAIN QUERY PLAN " if conn.dialect.name == "sqlite" else "EXPLAIN "
+        result = await conn.exec_driver_sql(explain + statement, parameters)
+        plan = "\n".join(" ".join(str(part) for part in row) for row in result)
+        await conn.rollback()
+    return plan
+
+
+async def test_the_job_run_reads_use_their_indexes(fresh_engine: AsyncEngine) -> None:
+    await upgrade(fresh_engine)
+    await _add_job_runs(fresh_engine, workspaces_=20, firings=200)
+
+    async def history(uow: SqlJobsUnitOfWork) -> None:
+        page = await uow.job_runs.find(workspace_id="ws-007", limit=20, offset=0)
+        assert page.items[0].scheduled_for == T0
+
+    async def since(uow: SqlJobsUnitOfWork) -> None:
+        assert len(await uow.job_runs.claimed_since(T0 - timedelta(days=1))) == 80
+
+    async def stale(uow: SqlJobsUnitOfWork) -> None:
+        assert await uow.job_runs.fail_stale(T0 + timedelta(hours=1), T0) == 40
+
+    plans = {
+        "find": await _jobs_plan(fresh_engine, history),
+        "claimed_since": await _jobs_plan(fresh_engine, since),
+        "fail_stale": await _jobs_plan(fresh_engine, stale),
+    }
+    name = fresh_engine.dialect.name
+    print("".join(f"\n{name} {read} plan:\n{plan}" for read, plan in plans.items()))
+    assert "ix_job_runs_workspace" in plans["find"]
+    assert "ix_job_runs_scheduled" in plans["claimed_since"]
+    assert "ix_job_runs_stale" in plans["fail_stale"]
+    # The history's order is its index read backwards: no sorting step.
+    assert ("TEMP B-TREE" if name == "sqlite" else "Sort") not in plans["find"]
 
 
 async def _query_plan(conn: AsyncConnection, term: str) -> str:

@@ -10,10 +10,17 @@ from __future__ import annotations
 
 from .engine import create_sql_engine
 from .migrate import upgrade
-from .store import SqlCredentialsUnitOfWork, SqlStore, SqlUnitOfWork, rebuild_search_index
+from .store import (
+    SqlCredentialsUnitOfWork,
+    SqlJobsUnitOfWork,
+    SqlStore,
+    SqlUnitOfWork,
+    rebuild_search_index,
+)
 
 __all__ = [
     "SqlCredentialsUnitOfWork",
+    "SqlJobsUnitOfWork",
     "SqlStore",
     "SqlUnitOfWork",
     "open_sql_store",

@@ -66,6 +66,22 @@ def translate_delete_error(exc: IntegrityError, deleted: Table, id: str) -> CrmE
     return Conflict(f"{resource} {id!r} is still referenced by other records")
 
 
+def violates_unique_index(exc: IntegrityError, written: Table, index_name: str) -> bool:
+    """Whether ``exc`` is a violation of ``written``'s unique index ``index_name`` — and not
+    of its primary key, another unique index or a foreign key."""
+    index = next((ix for ix in written.indexes if ix.name == index_name and ix.unique), None)
+    if index is None:
+        raise ValueError(f"{written.name} has no unique index {index_name!r}")
+    constraint, sqlstate = _constraint_name(exc)
+    if constraint is not None or sqlstate is not None:  # PostgreSQL names what was violated
+        return sqlstate == _UNIQUE_SQLSTATE and constraint == index_name
+    match = _SQLITE_UNIQUE.search(str(exc.orig))
+    if match is None:
+        return False
+    failed = [name.split(".")[-1] for name in match["columns"].split(", ")]
+    return failed == [c.name for c in index.columns]
+
+
 def _constraint_name(exc: IntegrityError) -> tuple[str | None, str | None]:
     """asyncpg's ``constraint_name`` and SQLSTATE, via ``exc.orig``; SQLite has neither."""
     dbapi_error = exc.orig

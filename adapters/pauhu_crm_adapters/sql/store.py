@@ -8,7 +8,9 @@ rolls back.
 
 After a ``Conflict``/``ValidationFailed`` raised by a write, abandon the unit
 of work: PostgreSQL has aborted the transaction (SQLite merely undid the one
-statement), and the two backends must not be relied on to differ.
+statement), and the two backends must not be relied on to differ. The one
+exception is a lost job claim (``claim`` answering ``False``): its insert ran
+inside a savepoint, so the scheduler's unit of work carries on.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from .repositories import (
     SqlDealRepository,
     SqlDeliveryRepository,
     SqlEnrollmentRepository,
+    SqlJobRunRepository,
     SqlOutboxRepository,
     SqlScoreRepository,
     SqlSequenceRepository,
@@ -41,6 +44,7 @@ from .repositories import (
     SqlWorkspaceRepository,
 )
 from .repositories.app_secrets import stored_app_secret
+from .repositories.workspaces import workspace_from_row
 from .search import rebuild_fts_tables
 from .tables import workspaces
 
@@ -135,6 +139,27 @@ class SqlCredentialsUnitOfWork:
         await self._conn.commit()
 
 
+class SqlJobsUnitOfWork:
+    """One transaction over the job runs and workspaces of every workspace (the
+    ``JobsUnitOfWork`` port). A lost claim does not spoil it: see ``SqlJobRunRepository``."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+        self._job_runs = SqlJobRunRepository(conn)
+
+    @property
+    def job_runs(self) -> SqlJobRunRepository:
+        return self._job_runs
+
+    async def workspaces(self) -> Sequence[Workspace]:
+        """Every workspace, in id order."""
+        result = await self._conn.execute(select(workspaces).order_by(workspaces.c.id))
+        return tuple(workspace_from_row(row) for row in result.mappings())
+
+    async def commit(self) -> None:
+        await self._conn.commit()
+
+
 PING_TIMEOUT_SECONDS = 2.0
 
 
@@ -167,6 +192,13 @@ class SqlStore:
         """A transaction over API keys, begun like ``unit_of_work``'s."""
         async with self._transaction(read_only=read_only) as conn:
             yield SqlCredentialsUnitOfWork(conn)
+
+    @asynccontextmanager
+    async def jobs(self, *, read_only: bool = False) -> AsyncIterator[SqlJobsUnitOfWork]:
+        """A transaction over the job runs of all workspaces, begun like ``unit_of_work``'s
+        (so on SQLite a writing one takes the write lock up front)."""
+        async with self._transaction(read_only=read_only) as conn:
+            yield SqlJobsUnitOfWork(conn)
 
     async def app_secret(self, name: str, generate: Callable[[], str]) -> str:
         """The secret ``name``, stored from ``generate()`` on first use, in a transaction

@@ -15,6 +15,11 @@ The sequence tables (``sequences``, ``enrollments``, ``deliveries``,
 ``outbox``) follow the same rules; ``app_secrets`` is, like ``api_keys``,
 not a tenant table.
 
+``job_runs`` (the scheduler's history) is not a tenant table: the scheduler reads and
+claims runs of every workspace in one transaction. Its unique key
+``(job, workspace_id, scheduled_for)`` is the claim on a firing; see
+``repositories/job_runs.py``.
+
 ``score_history`` is a tenant table too: every evaluation applied to a contact.
 Its reference to the contact cascades on delete (erasing a contact erases its
 scores); its ``company_id`` has no foreign key, so deleting a company leaves
@@ -428,4 +433,36 @@ app_secrets = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     PrimaryKeyConstraint("name", name="pk_app_secrets"),
     info={"resource": "app secret"},
+)
+
+
+# -- scheduled jobs
+
+# Not a tenant table (the scheduler works across workspaces). Each row is both a run's
+# history and the claim on its firing: the unique key admits one row per
+# (job, workspace, scheduled time), whichever process inserts it first.
+job_runs = Table(
+    "job_runs",
+    metadata,
+    _id("id"),
+    Column("job", String(ID_LENGTH), nullable=False),
+    _id("workspace_id"),
+    Column("scheduled_for", UTCDateTime(), nullable=False),
+    _enum("status"),
+    Column("runner", Text, nullable=False),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("finished_at", UTCDateTime()),
+    Column("result", json_document()),
+    Column("error", Text),
+    PrimaryKeyConstraint("id", name="pk_job_runs"),
+    _workspace_fk("job_runs"),
+    Index("uq_job_runs_claim", "job", "workspace_id", "scheduled_for", unique=True),
+    # A workspace's history, newest first: the order (scheduled_for, started_at, id all
+    # descending) is this index read backwards.
+    Index("ix_job_runs_workspace", "workspace_id", "scheduled_for", "started_at", "id"),
+    # What has been claimed since a time (catch-up), and the unfiltered history.
+    Index("ix_job_runs_scheduled", "scheduled_for"),
+    # Runs left ``running`` by a process that died.
+    Index("ix_job_runs_stale", "status", "started_at"),
+    info={"resource": "job run"},
 )

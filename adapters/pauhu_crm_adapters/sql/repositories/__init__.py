@@ -7,6 +7,7 @@ from .contacts import SqlContactRepository
 from .deals import SqlDealRepository
 from .deliveries import SqlDeliveryRepository
 from .enrollments import SqlEnrollmentRepository
+from .job_runs import SqlJobRunRepository
 from .outbox import SqlOutboxRepository
 from .scores import SqlScoreRepository
 from .sequences import SqlSequenceRepository
@@ -21,6 +22,7 @@ __all__ = [
     "SqlDealRepository",
     "SqlDeliveryRepository",
     "SqlEnrollmentRepository",
+    "SqlJobRunRepository",
     "SqlOutboxRepository",
     "SqlScoreRepository",
     "SqlSequenceRepository",
