@@ -381,3 +381,11 @@ class ScoreRunQuery:
 @frozen(kw_only=True)
 class ScoreHistoryQuery(PageQuery):
     pass
+
+
+# -- jobs
+
+
+@frozen(kw_only=True)
+class JobQuery(PageQuery):
+    job: Text | None = None

@@ -30,6 +30,7 @@ from .services import (
     WorkspaceSettingsService,
 )
 from .services.context import Runtime, ScoringSettings, SequenceSettings
+from .services.jobs import JobService
 from .services.scoring import Dashboard, ScoringResult, ScoringService
 from .services.sequences import SequenceService
 from .unsubscribe import read_token
@@ -97,6 +98,7 @@ class CRM:
             scoring=scoring or ScoringSettings(),
         )
         self.api_keys = ApiKeyService(store, clock)
+        self.jobs = JobService(self._runtime, self.workspace)
 
     @property
     def store(self) -> Store:

@@ -94,6 +94,12 @@ class DeliveryStatus(StrEnum):
     UNCERTAIN = "uncertain"
 
 
+class JobRunStatus(StrEnum):
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
 ENUMS: tuple[type[StrEnum], ...] = (
     LifecycleStage,
     ScoreSegment,
@@ -105,6 +111,7 @@ ENUMS: tuple[type[StrEnum], ...] = (
     SequenceStatus,
     EnrollmentStatus,
     DeliveryStatus,
+    JobRunStatus,
 )
 
 DEFAULT_TIMEZONE = "Europe/Helsinki"
@@ -334,6 +341,24 @@ class RunResult:
     skipped: int = 0
     errors: int = 0
     uncertain: int = 0
+
+
+@frozen(kw_only=True)
+class JobRun:
+    """One run of a scheduled job in one workspace, for one scheduled time."""
+
+    id: str
+    job: str
+    workspace_id: str
+    scheduled_for: datetime
+    """The cron time this run stands for (UTC); one run per (job, workspace, time)."""
+    status: JobRunStatus = JobRunStatus.RUNNING
+    runner: str
+    """Which process ran it (host and pid)."""
+    started_at: datetime
+    finished_at: datetime | None = None
+    result: JsonObject | None = None
+    error: str | None = None
 
 
 @frozen(kw_only=True)

@@ -15,8 +15,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from pauhu_crm_adapters.sql import SqlStore, open_sql_store
+from pauhu_crm_adapters.sql.engine import create_sql_engine
 from pauhu_crm_core.testing import FrozenClock
 
 POSTGRES_URL_VARIABLE = "PAUHU_CRM_TEST_POSTGRES_URL"
@@ -73,3 +76,31 @@ def workspace_id() -> str:
 def clock() -> FrozenClock:
     # 10:00 UTC is 12:00 in Helsinki, the default workspace time zone.
     return FrozenClock("2026-03-07T10:00:00Z")
+
+
+@pytest.fixture
+async def fresh_database_url(database_url: str, tmp_path: Path) -> AsyncIterator[str]:
+    """An empty database: a new SQLite file, or a new PostgreSQL database next to the test one."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'fresh.db'}"
+        return
+    name = f"pauhu_fresh_{uuid.uuid4().hex[:12]}"
+    admin = create_sql_engine(database_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(text(f"CREATE DATABASE {name}"))
+        yield make_url(database_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        async with admin.connect() as conn:
+            await conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        await admin.dispose()
+
+
+@pytest.fixture
+async def fresh_store(fresh_database_url: str) -> AsyncIterator[SqlStore]:
+    """A store on an empty database of its own (for tests that look at every workspace)."""
+    opened = await open_sql_store(fresh_database_url)
+    try:
+        yield opened
+    finally:
+        await opened.aclose()

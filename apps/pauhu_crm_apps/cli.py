@@ -12,6 +12,7 @@ import click
 from pauhu_crm_core import NotFound
 
 from .bootstrap import open_crm
+from .cli_jobs import jobs, scheduler
 from .cli_keys import keys
 from .cli_options import database_url_option
 from .cli_run import run
@@ -26,6 +27,8 @@ def main() -> None:
 
 main.add_command(keys)
 main.add_command(run)
+main.add_command(scheduler)
+main.add_command(jobs)
 
 
 @main.command()

@@ -1,89 +1,69 @@
-"""``pauhu-crm run``: run a job once, now (for system cron, a Kubernetes CronJob, or by hand).
+"""``pauhu-crm run``: run a job once, now — from system cron, a Kubernetes CronJob, or by hand.
 
-Every setting (database, mailer, scorer, …) comes from its ``PAUHU_CRM_*``
-environment variable, as for ``serve``; ``--database-url`` overrides one.
+It claims the job's latest scheduled time (from the same cron setting the
+scheduler reads) exactly as the scheduler does, so running it from cron
+beside schedulers never runs a firing twice. ``--force`` runs now anyway,
+recorded as a firing of its own. Every other setting comes from its
+``PAUHU_CRM_*`` variable, as for ``serve``.
 """
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Awaitable, Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import anyio
 import click
 
 from pauhu_crm_core import CRM, CrmWorkspace
+from pauhu_crm_core.services.jobs import JOBS, JobAction
 
 from .bootstrap import open_crm_from_settings
+from .cli_jobs import settings_or_usage_error
 from .representation import to_json
-from .settings import Settings, SettingsError
-
-workspace_options = [
-    click.option("--database-url", help="Overrides PAUHU_CRM_DATABASE_URL."),
-    click.option(
-        "--workspace", "workspaces", multiple=True, help="Workspace to run in (repeatable)."
-    ),
-    click.option("--all-workspaces", is_flag=True, help="Run in every workspace of the database."),
-]
+from .scheduler import latest_fire, runner_name, schedules_from
+from .settings import Settings
 
 
-def with_workspace_options(command: Callable[..., None]) -> Callable[..., None]:
-    for option in reversed(workspace_options):
-        command = option(command)
-    return command
-
-
-def run_in_workspaces(
+@click.command()
+@click.argument("job", type=click.Choice(sorted(JOBS)))
+@click.option("--database-url", help="Overrides PAUHU_CRM_DATABASE_URL.")
+@click.option("--workspace", "workspaces", multiple=True, help="Workspace to run in (repeatable).")
+@click.option("--all-workspaces", is_flag=True, help="Run in every workspace of the database.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Run now even if the latest scheduled time already ran (recorded as its own run).",
+)
+@click.option("--rescore", is_flag=True, help="scoring: rescore every contact not scored by hand.")
+def run(
+    job: str,
     database_url: str | None,
     workspaces: tuple[str, ...],
     all_workspaces: bool,
-    job: Callable[[CRM, CrmWorkspace], Awaitable[dict[str, Any]]],
+    force: bool,
+    rescore: bool,
 ) -> None:
-    """Run ``job`` in each chosen workspace and print the results as JSON."""
+    """Run JOB (sequences or scoring) once and print each workspace's run as JSON.
+
+    Without --force, a workspace whose latest scheduled time of JOB has
+    already run (by a scheduler or another `run`) is skipped.
+    """
     if bool(workspaces) == all_workspaces:
         raise click.UsageError("give --workspace W (one or more) or --all-workspaces")
-    try:
-        settings = Settings.from_env(database_url=database_url)
-    except SettingsError as exc:
-        raise click.UsageError(str(exc)) from None
-
-    async def run_all() -> dict[str, Any]:
-        async with open_crm_from_settings(settings) as crm:
-            chosen = list(workspaces) or list(await crm.workspace_ids())
-            return {w: await job(crm, crm.workspace(w)) for w in chosen}
-
-    click.echo(json.dumps(anyio.run(run_all), indent=2))
+    settings = settings_or_usage_error(database_url=database_url)
+    action = scoring_action(rescore, progress=sys.stderr.isatty()) if job == "scoring" else None
+    results = anyio.run(_run_all, job, settings, workspaces, force, action)
+    click.echo(json.dumps(results, indent=2))
 
 
-@click.group()
-def run() -> None:
-    """Run a job once, now."""
+def scoring_action(rescore: bool, *, progress: bool) -> JobAction:
+    """Scoring as the CLI runs it: optionally rescoring, with a progress bar in a terminal."""
 
-
-@run.command()
-@with_workspace_options
-def sequences(database_url: str | None, workspaces: tuple[str, ...], all_workspaces: bool) -> None:
-    """Send every due sequence step; print what each workspace's run did, as JSON."""
-
-    async def job(_crm: CRM, ws: CrmWorkspace) -> dict[str, Any]:
-        return to_json(await ws.sequences.run())
-
-    run_in_workspaces(database_url, workspaces, all_workspaces, job)
-
-
-@run.command()
-@with_workspace_options
-@click.option("--rescore", is_flag=True, help="Rescore every contact not scored by hand.")
-def scoring(
-    database_url: str | None, workspaces: tuple[str, ...], all_workspaces: bool, rescore: bool
-) -> None:
-    """Score the unscored contacts (and enrol them in their segment's sequence); print how
-    many each workspace scored, as JSON. Shows progress when run in a terminal."""
-
-    async def job(_crm: CRM, ws: CrmWorkspace) -> dict[str, Any]:
-        if not sys.stderr.isatty():
+    async def score(ws: CrmWorkspace) -> dict[str, Any]:
+        if not progress:
             result = await ws.score(rescore=rescore)
         else:
             # The bar's length is an estimate: scoring pages through contacts as it goes.
@@ -95,4 +75,32 @@ def scoring(
                 result = await ws.score(rescore=rescore, progress=bar.update)
         return {"scored": result.scored, "errors": result.errors}
 
-    run_in_workspaces(database_url, workspaces, all_workspaces, job)
+    return score
+
+
+async def _run_all(
+    job: str,
+    settings: Settings,
+    workspaces: tuple[str, ...],
+    force: bool,
+    action: JobAction | None,
+) -> dict[str, Any]:
+    cron = {s.job: s.cron for s in schedules_from(settings)}[job]
+    async with open_crm_from_settings(settings) as crm:
+        chosen = workspaces or tuple(w.id for w in await crm.jobs.workspaces())
+        return {w: await _run_one(crm, job, cron, w, force, action) for w in chosen}
+
+
+async def _run_one(
+    crm: CRM, job: str, cron: str, workspace_id: str, force: bool, action: JobAction | None
+) -> dict[str, Any]:
+    # Reading the settings also creates a workspace named for the first time.
+    zone = ZoneInfo((await crm.workspace(workspace_id).get()).timezone)
+    now = crm.clock.now()
+    scheduled_for = now if force else latest_fire(cron, now, zone)
+    run = await crm.jobs.run_claimed(
+        job, workspace_id, scheduled_for, runner=runner_name(), action=action
+    )
+    if run is None:
+        return {"skipped": f"its run scheduled for {scheduled_for.isoformat()} already ran"}
+    return to_json(run)

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 import attrs
 from attrs import field, frozen
+from croniter import croniter
 
 from pauhu_crm_core.services.context import ScoringSettings, SequenceSettings
 
@@ -112,6 +113,28 @@ class Settings:
         default=1000,
         metadata={"help": "Most companies one scoring run evaluates (caps LLM spending)."},
     )
+    schedule_sequences: str = field(
+        default="0 8 * * 1-5",
+        metadata={"help": "Cron of the sequence engine, in each workspace's time zone."},
+    )
+    schedule_scoring: str = field(
+        default="0 6 * * *",
+        metadata={"help": "Cron of lead scoring, in each workspace's time zone."},
+    )
+    scheduler_tick_seconds: float = field(
+        default=15.0, metadata={"help": "How often the scheduler looks for due jobs."}
+    )
+    scheduler_catch_up_seconds: int = field(
+        default=86400,
+        metadata={
+            "help": "A firing missed while every scheduler was down still runs (once) when "
+            "one starts within this many seconds of it."
+        },
+    )
+    job_timeout_seconds: int = field(
+        default=3600,
+        metadata={"help": "A job running longer is stopped and recorded as failed."},
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -146,7 +169,14 @@ class Settings:
                 f"{ENV_PREFIX}SCORER=openai needs {ENV_PREFIX}SCORER_BASE_URL and "
                 f"{ENV_PREFIX}SCORER_MODEL"
             )
+        for name in ("schedule_sequences", "schedule_scoring"):
+            if not croniter.is_valid(getattr(self, name)):
+                raise SettingsError(f"{ENV_PREFIX}{name.upper()} is not a valid cron expression")
+        if self.scheduler_tick_seconds <= 0:
+            raise SettingsError(f"{ENV_PREFIX}SCHEDULER_TICK_SECONDS must be positive")
         for name in (
+            "scheduler_catch_up_seconds",
+            "job_timeout_seconds",
             "port",
             "workers",
             "max_body_bytes",
@@ -178,6 +208,11 @@ def _parse(setting: attrs.Attribute[Any], raw: str, name: str) -> Any:
             return int(raw)
         except ValueError:
             raise SettingsError(f"{name} must be a whole number") from None
+    if isinstance(kind, float):
+        try:
+            return float(raw)
+        except ValueError:
+            raise SettingsError(f"{name} must be a number") from None
     if isinstance(kind, tuple):
         return tuple(part.strip() for part in raw.split(",") if part.strip())
     return raw

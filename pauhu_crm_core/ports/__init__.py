@@ -8,9 +8,11 @@ repository reached through it sees only that workspace's rows.
     records    the clock, list filters, the CRM record repositories
     sequences  sequences, enrolments, deliveries, the outbox, the mailer
     scoring    the scorer and the score history
+    jobs       scheduled job runs (and their claims)
     store      the unit of work, credentials and the store
 """
 
+from .jobs import JobRunRepository, JobsUnitOfWork
 from .records import (
     ActivityFilter,
     ActivityRepository,
@@ -61,6 +63,8 @@ __all__ = [
     "DeliveryRepository",
     "DueEnrollment",
     "EnrollmentRepository",
+    "JobRunRepository",
+    "JobsUnitOfWork",
     "Mailer",
     "OutboxRepository",
     "ReferenceField",

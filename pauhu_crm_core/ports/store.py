@@ -13,6 +13,7 @@ from ..entities import (
     ApiKey,
     Workspace,
 )
+from .jobs import JobsUnitOfWork
 from .records import (
     ActivityRepository,
     CompanyRepository,
@@ -117,6 +118,10 @@ class Store(Protocol):
     def credentials(
         self, *, read_only: bool = False
     ) -> AbstractAsyncContextManager[CredentialsUnitOfWork]: ...
+
+    def jobs(self, *, read_only: bool = False) -> AbstractAsyncContextManager[JobsUnitOfWork]:
+        """A transaction over the job runs of all workspaces (for the scheduler)."""
+        ...
 
     async def ping(self) -> None:
         """Return once the database answers; raises ``Unavailable`` when it cannot be reached."""

@@ -3,10 +3,8 @@ reads, and URL handling."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import anyio
@@ -16,7 +14,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import event, insert, inspect, make_url, select, text
+from sqlalchemy import event, insert, inspect, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -54,24 +52,6 @@ SEQUENCE_TABLES = {"sequences", "enrollments", "deliveries", "outbox", "app_secr
 SCORING_TABLES = {"score_history"}
 JOB_TABLES = {"job_runs"}
 ALL_TABLES = CRM_TABLES | SEQUENCE_TABLES | SCORING_TABLES | JOB_TABLES
-
-
-@pytest.fixture
-async def fresh_database_url(database_url: str, tmp_path: Path) -> AsyncIterator[str]:
-    """An empty database: a new SQLite file, or a new PostgreSQL database next to the test one."""
-    if database_url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path / 'fresh.db'}"
-        return
-    name = f"pauhu_fresh_{uuid.uuid4().hex[:12]}"
-    admin = create_sql_engine(database_url, isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as conn:
-            await conn.execute(text(f"CREATE DATABASE {name}"))
-        yield make_url(database_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        async with admin.connect() as conn:
-            await conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        await admin.dispose()
 
 
 @pytest.fixture

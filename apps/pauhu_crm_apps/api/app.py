@@ -28,6 +28,7 @@ from .routes import (
     contacts,
     deals,
     health,
+    jobs,
     scoring,
     sequences,
     tasks,
@@ -46,6 +47,7 @@ CRM_ROUTES = [
     *sequences.routes,
     *unsubscribe.routes,
     *scoring.routes,
+    *jobs.routes,
 ]
 
 

@@ -1,16 +1,18 @@
-"""OpenAPI descriptions of the scoring routes: a scoring run, the dashboard, the history."""
+"""OpenAPI descriptions of the scoring and job routes: a scoring run, the dashboard, a
+contact's score history and the scheduled job runs."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from pauhu_crm_core import commands as c
+from pauhu_crm_core.entities import JobRun
 from pauhu_crm_core.scoring import CriterionScore, ScoreRecord
 
 from .openapi_parts import ID_PARAMETER, errors, json_content, operation, page_schema, ref
 from .schemas import query_parameters
 
-SCORING_SCHEMA_TYPES = (CriterionScore, ScoreRecord)
+SCORING_SCHEMA_TYPES = (CriterionScore, ScoreRecord, JobRun)
 
 DASHBOARD_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -81,6 +83,11 @@ SCORED_SCHEMA = {
 
 def scoring_operations() -> dict[str, dict[str, Any]]:
     return {
+        "list_jobs": operation(
+            "This workspace's scheduled job runs, newest first",
+            {"200": json_content(page_schema("jobs", ref("JobRun")), "Runs"), **errors(422)},
+            parameters=query_parameters(c.JobQuery),
+        ),
         "run_scoring": operation(
             "Score every unscored contact (rescore=true: every one not scored by hand)",
             {"200": json_content(SCORED_SCHEMA, "How many were scored"), **errors(422)},
