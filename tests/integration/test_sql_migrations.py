@@ -51,7 +51,8 @@ CRM_TABLES = {"workspaces", "companies", "contacts", "deals", "activities", "tas
 SEQUENCE_TABLES = {"sequences", "enrollments", "deliveries", "outbox", "app_secrets"}
 SCORING_TABLES = {"score_history"}
 JOB_TABLES = {"job_runs"}
-ALL_TABLES = CRM_TABLES | SEQUENCE_TABLES | SCORING_TABLES | JOB_TABLES
+PRIVACY_TABLES = {"suppressions", "audit_log"}  # 0005 -> 0006: see test_sql_privacy.py
+ALL_TABLES = CRM_TABLES | SEQUENCE_TABLES | SCORING_TABLES | JOB_TABLES | PRIVACY_TABLES
 
 
 @pytest.fixture

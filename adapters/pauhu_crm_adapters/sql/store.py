@@ -31,6 +31,7 @@ from .engine import READ_ONLY
 from .repositories import (
     SqlActivityRepository,
     SqlApiKeyRepository,
+    SqlAuditRepository,
     SqlCompanyRepository,
     SqlContactRepository,
     SqlDealRepository,
@@ -40,6 +41,7 @@ from .repositories import (
     SqlOutboxRepository,
     SqlScoreRepository,
     SqlSequenceRepository,
+    SqlSuppressionRepository,
     SqlTaskRepository,
     SqlWorkspaceRepository,
 )
@@ -66,6 +68,8 @@ class SqlUnitOfWork:
         self._deliveries = SqlDeliveryRepository(conn, workspace_id)
         self._outbox = SqlOutboxRepository(conn, workspace_id)
         self._scores = SqlScoreRepository(conn, workspace_id)
+        self._suppressions = SqlSuppressionRepository(conn, workspace_id)
+        self._audit = SqlAuditRepository(conn, workspace_id)
 
     @property
     def workspace_id(self) -> str:
@@ -114,6 +118,14 @@ class SqlUnitOfWork:
     @property
     def scores(self) -> SqlScoreRepository:
         return self._scores
+
+    @property
+    def suppressions(self) -> SqlSuppressionRepository:
+        return self._suppressions
+
+    @property
+    def audit(self) -> SqlAuditRepository:
+        return self._audit
 
     async def commit(self) -> None:
         """Make the work durable. Later statements start a new transaction (rolled back

@@ -20,6 +20,11 @@ claims runs of every workspace in one transaction. Its unique key
 ``(job, workspace_id, scheduled_for)`` is the claim on a firing; see
 ``repositories/job_runs.py``.
 
+``suppressions`` and ``audit_log`` (data protection) are tenant tables: the
+suppression list holds keyed hashes of addresses never to be e-mailed again (never
+an address), the audit log one row per write with the names of the fields changed
+(never their values). Neither references a contact, so erasing one leaves both.
+
 ``score_history`` is a tenant table too: every evaluation applied to a contact.
 Its reference to the contact cascades on delete (erasing a contact erases its
 scores); its ``company_id`` has no foreign key, so deleting a company leaves
@@ -348,8 +353,9 @@ enrollments = Table(
 
 # The log of sequence e-mails, and what makes each (enrolment, step) sent at most
 # once: its unique key. Deliberately no foreign key to enrolments, contacts or
-# sequences: when a contact is erased its enrolments go, but the record of what
-# was sent (and the claim that keeps it from being sent again) stays.
+# sequences: deleting a contact or a sequence leaves the record of what was sent
+# (and the claim that keeps it from being sent again). Erasure (GDPR) deletes a
+# contact's deliveries explicitly, with its enrolments: ``ix_deliveries_contact``.
 deliveries = Table(
     "deliveries",
     metadata,
@@ -370,6 +376,8 @@ deliveries = Table(
     _workspace_fk("deliveries"),
     Index("uq_deliveries_step", "workspace_id", "enrollment_id", "step_index", unique=True),
     Index("ix_deliveries_status", "workspace_id", "status", "claimed_at"),
+    # A contact's deliveries (export, erasure), in the list's order read backwards.
+    Index("ix_deliveries_contact", "workspace_id", "contact_id", "claimed_at", "id"),
     info={"resource": "delivery"},
 )
 
@@ -389,6 +397,8 @@ outbox = Table(
     PrimaryKeyConstraint("workspace_id", "id", name="pk_outbox"),
     _workspace_fk("outbox"),
     Index("ix_outbox_created", "workspace_id", "created_at", "id"),
+    # The messages sent to one address (export, erasure), in the list's order read backwards.
+    Index("ix_outbox_to", "workspace_id", "to_address", "created_at", "id"),
     info={"resource": "outbox message"},
 )
 
@@ -465,4 +475,48 @@ job_runs = Table(
     # Runs left ``running`` by a process that died.
     Index("ix_job_runs_stale", "status", "started_at"),
     info={"resource": "job run"},
+)
+
+
+# -- data protection
+
+EMAIL_HASH_LENGTH = 64
+"""An HMAC-SHA256 digest in hex."""
+
+# The suppression list: an address is kept only as a keyed hash, so the list itself
+# holds no personal data that could be read back.
+suppressions = Table(
+    "suppressions",
+    metadata,
+    _id("workspace_id"),
+    Column("email_hash", String(EMAIL_HASH_LENGTH), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    PrimaryKeyConstraint("workspace_id", "email_hash", name="pk_suppressions"),
+    _workspace_fk("suppressions"),
+    info={"resource": "suppression"},
+)
+
+# One row per write: who, what, which fields (names only), when. No foreign key to the
+# resource: the entry outlives the record (an erased contact keeps its ``erase`` entry).
+audit_log = Table(
+    "audit_log",
+    metadata,
+    _id("workspace_id"),
+    _id("id"),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("resource", Text, nullable=False),
+    Column("resource_id", Text),
+    # ["name", ...]: the changed fields' names, always read and written whole.
+    Column("fields", json_document(), nullable=False),
+    Column("request_id", Text),
+    PrimaryKeyConstraint("workspace_id", "id", name="pk_audit_log"),
+    _workspace_fk("audit_log"),
+    # The log is newest first (``at``, then ``id``, descending): each index below is
+    # read backwards, so a filtered page needs no sorting step.
+    Index("ix_audit_log_at", "workspace_id", "at", "id"),
+    Index("ix_audit_log_resource", "workspace_id", "resource", "resource_id", "at", "id"),
+    Index("ix_audit_log_actor", "workspace_id", "actor", "at", "id"),
+    info={"resource": "audit entry"},
 )

@@ -9,6 +9,7 @@ from .deliveries import SqlDeliveryRepository
 from .enrollments import SqlEnrollmentRepository
 from .job_runs import SqlJobRunRepository
 from .outbox import SqlOutboxRepository
+from .privacy import SqlAuditRepository, SqlSuppressionRepository
 from .scores import SqlScoreRepository
 from .sequences import SqlSequenceRepository
 from .tasks import SqlTaskRepository
@@ -17,6 +18,7 @@ from .workspaces import SqlWorkspaceRepository
 __all__ = [
     "SqlActivityRepository",
     "SqlApiKeyRepository",
+    "SqlAuditRepository",
     "SqlCompanyRepository",
     "SqlContactRepository",
     "SqlDealRepository",
@@ -26,6 +28,7 @@ __all__ = [
     "SqlOutboxRepository",
     "SqlScoreRepository",
     "SqlSequenceRepository",
+    "SqlSuppressionRepository",
     "SqlTaskRepository",
     "SqlWorkspaceRepository",
 ]

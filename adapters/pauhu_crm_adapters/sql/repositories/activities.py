@@ -86,3 +86,8 @@ class SqlActivityRepository(TenantTableRepository[Activity]):
             },
         )
         return await self._page(conditions, limit=limit, offset=offset)
+
+    async def delete_for_contact(self, contact_id: str) -> int:
+        """Delete every activity of a contact (erasure), in one statement
+        (``ix_activities_contact``); answer how many."""
+        return await self._delete_where(activities.c.contact_id == contact_id)

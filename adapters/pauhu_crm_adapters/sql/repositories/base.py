@@ -1,8 +1,8 @@
 """What every tenant table's repository does the same way.
 
 Each statement here is filtered by the unit of work's ``workspace_id`` — get,
-exists, update, delete, count, clear — so a repository cannot reach another
-workspace's rows however it is called. Resource modules add the typed
+exists, update, delete (by id or by a condition), count, clear — so a repository
+cannot reach another workspace's rows however it is called. Resource modules add the typed
 ``add``/``replace``/``find`` and the explicit row <-> entity functions.
 
 ``TenantTableBase`` is what every tenant repository has; ``TenantTableRepository``
@@ -90,6 +90,13 @@ class TenantTableBase(Generic[E]):
             raise translate_write_error(exc, self.table, values) from exc
         if result.rowcount == 0:
             raise NotFound(self._resource, id)
+
+    async def _delete_where(self, condition: ColumnElement[bool]) -> int:
+        """Delete this workspace's rows matching ``condition`` in one statement; answer how many."""
+        result = await self._conn.execute(
+            delete(self.table).where(self._in_workspace() & condition)
+        )
+        return result.rowcount
 
     def _search(self, term: str) -> ColumnElement[bool]:
         return search_condition(self.table, term, self._conn.dialect.name)

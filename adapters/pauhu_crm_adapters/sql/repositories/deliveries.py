@@ -7,6 +7,9 @@ separate processes too: ``INSERT … ON CONFLICT DO NOTHING`` lets exactly one
 insert a new pair, and a failed pair is re-claimed by an UPDATE whose rows are
 locked with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL (a racing run skips them
 rather than waits; SQLite runs writers one at a time anyway).
+
+A delivery has no foreign key to its contact: deleting a contact leaves the record
+of what was sent. Erasure deletes it explicitly (``delete_for_contact``).
 """
 
 from __future__ import annotations
@@ -195,11 +198,22 @@ class SqlDeliveryRepository(TenantTableBase[Delivery]):
         return result.rowcount
 
     async def find(
-        self, *, status: DeliveryStatus | None = None, limit: int, offset: int
+        self,
+        *,
+        status: DeliveryStatus | None = None,
+        contact_id: str | None = None,
+        limit: int,
+        offset: int,
     ) -> Page[Delivery]:
-        """Most recently claimed first."""
-        conditions = equal_to(deliveries, {"status": status})
+        """Most recently claimed first; ``contact_id`` keeps one contact's
+        (``ix_deliveries_contact``)."""
+        conditions = equal_to(deliveries, {"status": status, "contact_id": contact_id})
         return await self._page(conditions, limit=limit, offset=offset)
+
+    async def delete_for_contact(self, contact_id: str) -> int:
+        """Delete a contact's delivery records (erasure), whatever their state, in one
+        statement; answer how many. Its enrolments go too, so nothing sends the steps again."""
+        return await self._delete_where(deliveries.c.contact_id == contact_id)
 
     async def release(self, id: str) -> bool:
         """Delete the row if it is ``uncertain`` or ``failed``; a sent or live claim stays."""

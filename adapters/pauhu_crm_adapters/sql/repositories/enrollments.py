@@ -200,7 +200,8 @@ class SqlEnrollmentRepository(TenantTableBase[Enrollment]):
         return result.rowcount
 
     async def delete_for_contact(self, contact_id: str) -> None:
-        """Erase a contact's enrolments (before the contact itself); its deliveries stay."""
+        """Erase a contact's enrolments (before the contact itself); its delivery records
+        are the deliveries repository's ``delete_for_contact``."""
         of_contact = self._in_workspace() & (enrollments.c.contact_id == contact_id)
         await self._conn.execute(delete(enrollments).where(of_contact))
 

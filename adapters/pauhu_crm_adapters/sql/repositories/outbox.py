@@ -1,6 +1,7 @@
 """The outbox: rows <-> ``OutboxMessage``, the e-mails the outbox mailer keeps instead of sending.
 
-The column for the recipient is ``to_address``: ``to`` is an SQL keyword.
+The column for the recipient is ``to_address``: ``to`` is an SQL keyword. A person's
+messages are found and erased by it (``ix_outbox_to``), compared exactly.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import Any
 from pauhu_crm_core.entities import OutboxMessage, Page
 
 from ..tables import outbox
-from .base import RowValues, TenantTableBase
+from .base import RowValues, TenantTableBase, equal_to
 
 
 def outbox_message_from_row(row: RowValues) -> OutboxMessage:
@@ -51,6 +52,13 @@ class SqlOutboxRepository(TenantTableBase[OutboxMessage]):
     async def add(self, message: OutboxMessage) -> None:
         await self._add(message)
 
-    async def find(self, *, limit: int, offset: int) -> Page[OutboxMessage]:
-        """Newest first."""
-        return await self._page((), limit=limit, offset=offset)
+    async def find(self, *, to: str | None = None, limit: int, offset: int) -> Page[OutboxMessage]:
+        """Newest first; ``to`` keeps the messages sent to exactly that address
+        (``ix_outbox_to``)."""
+        conditions = equal_to(outbox, {"to_address": to})
+        return await self._page(conditions, limit=limit, offset=offset)
+
+    async def delete_to(self, address: str) -> int:
+        """Delete the messages sent to exactly ``address`` (erasure; the core stores
+        addresses lower-cased), in one statement; answer how many."""
+        return await self._delete_where(outbox.c.to_address == address)

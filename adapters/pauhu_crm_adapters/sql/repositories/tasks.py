@@ -81,3 +81,8 @@ class SqlTaskRepository(TenantTableRepository[Task]):
             conditions.append(tasks.c.due_date < filter.due_before)
             conditions.append(tasks.c.status != TaskStatus.DONE.value)
         return await self._page(conditions, limit=limit, offset=offset)
+
+    async def delete_for_contact(self, contact_id: str) -> int:
+        """Delete every task of a contact (erasure), in one statement (``ix_tasks_contact``);
+        answer how many."""
+        return await self._delete_where(tasks.c.contact_id == contact_id)
