@@ -37,11 +37,13 @@ from .errors import (
     ValidationFailed,
 )
 from .ports import Clock, Store, UnitOfWork
+from .services.context import Actor
 
 __all__ = [
     "CRM",
     "Activity",
     "ActivityType",
+    "Actor",
     "ApiKey",
     "Clock",
     "Company",

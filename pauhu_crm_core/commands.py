@@ -389,3 +389,14 @@ class ScoreHistoryQuery(PageQuery):
 @frozen(kw_only=True)
 class JobQuery(PageQuery):
     job: Text | None = None
+
+
+# -- audit
+
+
+@frozen(kw_only=True)
+class AuditQuery(PageQuery):
+    resource: Text | None = None
+    resource_id: Text | None = None
+    action: Text | None = None
+    actor: Text | None = None

@@ -14,10 +14,11 @@ from types import TracebackType
 from typing import Any
 
 from .api_keys import ApiKeyService
-from .entities import Contact, Page, Workspace
+from .commands import AuditQuery
+from .entities import AuditEntry, Contact, Page, Workspace
 from .errors import ValidationFailed
 from .normalise import workspace_id as parse_workspace_id
-from .ports import Clock, Mailer, Scorer, Store
+from .ports import AuditFilter, Clock, Mailer, Scorer, Store
 from .rules_scorer import RuleBasedScorer
 from .scoring import ScoreRecord
 from .services import (
@@ -29,11 +30,13 @@ from .services import (
     WorkspaceContext,
     WorkspaceSettingsService,
 )
-from .services.context import Runtime, ScoringSettings, SequenceSettings
+from .services.common import page_window
+from .services.context import Actor, Runtime, ScoringSettings, SequenceSettings
 from .services.jobs import JobService
 from .services.scoring import Dashboard, ScoringResult, ScoringService
 from .services.sequences import SequenceService
 from .unsubscribe import read_token
+from .validation import structure
 
 
 class CrmWorkspace:
@@ -41,6 +44,7 @@ class CrmWorkspace:
 
     def __init__(self, context: WorkspaceContext) -> None:
         self.id = context.workspace_id
+        self._context = context
         self.contacts = ContactService(context)
         self.companies = CompanyService(context)
         self.deals = DealService(context)
@@ -68,6 +72,22 @@ class CrmWorkspace:
     async def dashboard(self) -> Dashboard:
         """Contacts per segment, unscored ones, the average score and the top prospects."""
         return await self._scoring.dashboard()
+
+    async def audit_log(
+        self, data: Mapping[str, Any] | None = None, /, **filters: Any
+    ) -> Page[AuditEntry]:
+        """Who changed what and when (field names only), newest first; filter by
+        ``resource``, ``resource_id``, ``action`` or ``actor``."""
+        query = structure({**(data or {}), **filters}, AuditQuery)
+        limit, offset = page_window(query)
+        audit_filter = AuditFilter(
+            resource=query.resource,
+            resource_id=query.resource_id,
+            action=query.action,
+            actor=query.actor,
+        )
+        async with self._context.reading() as uow:
+            return await uow.audit.find(audit_filter, limit=limit, offset=offset)
 
     async def score_history(
         self, contact_id: str, data: Mapping[str, Any] | None = None, /, **filters: Any
@@ -122,13 +142,14 @@ class CRM:
         """Every workspace stored, e.g. for a job that runs in all of them."""
         return await self._runtime.store.workspace_ids()
 
-    def workspace(self, workspace_id: str) -> CrmWorkspace:
-        """The workspace named ``workspace_id`` (``^[a-z0-9][a-z0-9-]{1,62}$``)."""
+    def workspace(self, workspace_id: str, *, actor: Actor | None = None) -> CrmWorkspace:
+        """The workspace named ``workspace_id`` (``^[a-z0-9][a-z0-9-]{1,62}$``), acting as
+        ``actor`` (who the audit log names; ``anonymous`` by default)."""
         try:
             parse_workspace_id(workspace_id)
         except ValueError as exc:
             raise ValidationFailed.single("workspace_id", str(exc)) from None
-        return CrmWorkspace(WorkspaceContext(self._runtime, workspace_id))
+        return CrmWorkspace(WorkspaceContext(self._runtime, workspace_id, actor or Actor()))
 
     async def aclose(self) -> None:
         try:

@@ -362,6 +362,22 @@ class JobRun:
 
 
 @frozen(kw_only=True)
+class AuditEntry:
+    """One write: by whom, to what, which fields (names only, never values), when."""
+
+    id: str
+    at: datetime
+    actor: str
+    """The API key id, ``anonymous``, or a job such as ``scheduler``."""
+    action: str
+    """``create``, ``update``, ``delete``, ``erase``, ``unsubscribe``, ``run``, …"""
+    resource: str
+    resource_id: str | None = None
+    fields: tuple[str, ...] = ()
+    request_id: str | None = None
+
+
+@frozen(kw_only=True)
 class Page(Generic[T]):
     """One page of a list: the items, and how many records match the filter in all."""
 

@@ -15,6 +15,7 @@ from .bootstrap import open_crm
 from .cli_jobs import jobs, scheduler
 from .cli_keys import keys
 from .cli_options import database_url_option
+from .cli_privacy import contacts
 from .cli_run import run
 from .representation import to_json
 from .settings import AUTH_MODES, DEFAULT_DATABASE_URL, LOG_LEVELS, Settings, SettingsError
@@ -29,6 +30,7 @@ main.add_command(keys)
 main.add_command(run)
 main.add_command(scheduler)
 main.add_command(jobs)
+main.add_command(contacts)
 
 
 @main.command()

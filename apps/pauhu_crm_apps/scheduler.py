@@ -31,6 +31,8 @@ from .settings import Settings
 
 logger = logging.getLogger("pauhu_crm.scheduler")
 
+STALE_CHECK_EVERY = timedelta(minutes=1)
+
 
 @frozen
 class Schedule:
@@ -83,12 +85,16 @@ class Scheduler:
         self._tick_seconds = tick_seconds
         self._job_timeout = job_timeout
         self._runner = runner or runner_name()
+        self._stale_checked_at: datetime | None = None
 
     async def tick(self, stop: anyio.Event | None = None) -> list[JobRun]:
         """Run every firing that is due and unclaimed; answer the runs this call made."""
         now = self._crm.clock.now()
-        # A run older than twice the timeout belongs to a process that died mid-way.
-        await self._crm.jobs.fail_stale(timedelta(seconds=2 * self._job_timeout))
+        if self._stale_checked_at is None or now - self._stale_checked_at >= STALE_CHECK_EVERY:
+            # A run older than twice the timeout belongs to a process that died mid-way.
+            # (A write: done once a minute, not every tick, to keep ticks cheap.)
+            await self._crm.jobs.fail_stale(timedelta(seconds=2 * self._job_timeout))
+            self._stale_checked_at = now
         claimed = await self._crm.jobs.claimed_since(now - self._catch_up)
         ran: list[JobRun] = []
         for workspace in await self._crm.jobs.workspaces():

@@ -9,10 +9,12 @@ repository reached through it sees only that workspace's rows.
     sequences  sequences, enrolments, deliveries, the outbox, the mailer
     scoring    the scorer and the score history
     jobs       scheduled job runs (and their claims)
+    privacy    the suppression list and the audit log
     store      the unit of work, credentials and the store
 """
 
 from .jobs import JobRunRepository, JobsUnitOfWork
+from .privacy import AuditFilter, AuditRepository, SuppressionRepository
 from .records import (
     ActivityFilter,
     ActivityRepository,
@@ -51,6 +53,8 @@ __all__ = [
     "ActivityRepository",
     "ApiKeyRepository",
     "AppliedScore",
+    "AuditFilter",
+    "AuditRepository",
     "Clock",
     "CompanyFilter",
     "CompanyRepository",
@@ -73,6 +77,7 @@ __all__ = [
     "SequenceRepository",
     "Store",
     "StoredApiKey",
+    "SuppressionRepository",
     "TaskFilter",
     "TaskRepository",
     "UnitOfWork",

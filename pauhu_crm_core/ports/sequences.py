@@ -133,8 +133,17 @@ class DeliveryRepository(Protocol):
 
     async def get(self, id: str) -> Delivery | None: ...
     async def find(
-        self, *, status: DeliveryStatus | None = None, limit: int, offset: int
+        self,
+        *,
+        status: DeliveryStatus | None = None,
+        contact_id: str | None = None,
+        limit: int,
+        offset: int,
     ) -> Page[Delivery]: ...
+    async def delete_for_contact(self, contact_id: str) -> int:
+        """Delete the delivery records of a contact (erasure); answer how many."""
+        ...
+
     async def release(self, id: str) -> bool:
         """Forget an ``uncertain`` or ``failed`` delivery so a later run may send it again
         (the by-hand retry); answer whether there was one to release."""
@@ -144,7 +153,13 @@ class DeliveryRepository(Protocol):
 @runtime_checkable
 class OutboxRepository(Protocol):
     async def add(self, message: OutboxMessage) -> None: ...
-    async def find(self, *, limit: int, offset: int) -> Page[OutboxMessage]: ...
+    async def find(self, *, to: str | None = None, limit: int, offset: int) -> Page[OutboxMessage]:
+        """Kept messages, newest first; ``to`` keeps those sent to that address."""
+        ...
+
+    async def delete_to(self, address: str) -> int:
+        """Delete the kept messages sent to an address (erasure); answer how many."""
+        ...
 
 
 @runtime_checkable

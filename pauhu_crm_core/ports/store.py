@@ -14,6 +14,7 @@ from ..entities import (
     Workspace,
 )
 from .jobs import JobsUnitOfWork
+from .privacy import AuditRepository, SuppressionRepository
 from .records import (
     ActivityRepository,
     CompanyRepository,
@@ -59,6 +60,10 @@ class UnitOfWork(Protocol):
     def outbox(self) -> OutboxRepository: ...
     @property
     def scores(self) -> ScoreRepository: ...
+    @property
+    def suppressions(self) -> SuppressionRepository: ...
+    @property
+    def audit(self) -> AuditRepository: ...
     async def commit(self) -> None: ...
 
 

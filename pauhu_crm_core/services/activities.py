@@ -28,7 +28,8 @@ class ActivityService:
 
     async def create(self, data: Mapping[str, Any] | None = None, /, **fields: Any) -> Activity:
         """Log an activity; a linked contact's ``last_activity_at`` moves forward to it."""
-        command = structure({**(data or {}), **fields}, NewActivity, read_only=ACTIVITY_READ_ONLY)
+        body = {**(data or {}), **fields}
+        command = structure(body, NewActivity, read_only=ACTIVITY_READ_ONLY)
         now = self._context.now()
         activity = Activity(
             id=command.id or new_id(now),
@@ -52,6 +53,7 @@ class ActivityService:
                 deal_id=activity.deal_id,
             )
             await uow.activities.add(activity)
+            await self._context.audit(uow, "create", "activity", activity.id, body)
             await _touch_contact(uow, activity)
             await uow.commit()
         return activity
@@ -83,6 +85,7 @@ class ActivityService:
             {**(data or {}), **changes}, ActivityChanges, read_only=ACTIVITY_CHANGES_READ_ONLY
         )
         given = provided_fields(command)
+        changed = list(given)  # the names the caller sent, for the audit log
         now = self._context.now()
         async with self._context.writing() as uow:
             activity = await _get(uow, id)
@@ -94,6 +97,7 @@ class ActivityService:
             )
             updated = attrs.evolve(activity, **given, updated_at=now)
             await uow.activities.replace(updated)
+            await self._context.audit(uow, "update", "activity", id, changed)
             await _touch_contact(uow, updated)
             await uow.commit()
         return updated
@@ -102,6 +106,7 @@ class ActivityService:
         async with self._context.writing() as uow:
             await _get(uow, id)
             await uow.activities.delete(id)
+            await self._context.audit(uow, "delete", "activity", id)
             await uow.commit()
 
 

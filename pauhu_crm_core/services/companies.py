@@ -31,7 +31,8 @@ class CompanyService:
         self._context = context
 
     async def create(self, data: Mapping[str, Any] | None = None, /, **fields: Any) -> Company:
-        command = structure({**(data or {}), **fields}, NewCompany, read_only=COMPANY_READ_ONLY)
+        body = {**(data or {}), **fields}
+        command = structure(body, NewCompany, read_only=COMPANY_READ_ONLY)
         now = self._context.now()
         company = Company(
             id=command.id or new_id(now),
@@ -54,6 +55,7 @@ class CompanyService:
         )
         async with self._context.writing() as uow:
             await uow.companies.add(company)
+            await self._context.audit(uow, "create", "company", company.id, body)
             await uow.commit()
         return company
 
@@ -100,8 +102,10 @@ class CompanyService:
         now = self._context.now()
         async with self._context.writing() as uow:
             company = await _get(uow, id)
-            updated = attrs.evolve(company, **provided_fields(command), updated_at=now)
+            changed = provided_fields(command)
+            updated = attrs.evolve(company, **changed, updated_at=now)
             await uow.companies.replace(updated)
+            await self._context.audit(uow, "update", "company", id, changed)
             await uow.commit()
         return updated
 
@@ -114,6 +118,7 @@ class CompanyService:
             await uow.activities.clear_reference("company_id", id)
             await uow.tasks.clear_reference("company_id", id)
             await uow.companies.delete(id)
+            await self._context.audit(uow, "delete", "company", id)
             await uow.commit()
 
 

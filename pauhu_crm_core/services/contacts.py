@@ -23,6 +23,7 @@ from ..search import search_term
 from ..validation import Unset, provided_fields, structure
 from .common import check_references, fetch, page_window
 from .context import WorkspaceContext
+from .privacy import ContactExport, Erasure, erase_contact, export_contact, is_suppressed
 
 DETAIL_ITEMS = 50
 """How many activities and deals a detail view carries (newest first); lists page the rest."""
@@ -43,7 +44,8 @@ class ContactService:
         self._context = context
 
     async def create(self, data: Mapping[str, Any] | None = None, /, **fields: Any) -> Contact:
-        command = structure({**(data or {}), **fields}, NewContact, read_only=NEW_CONTACT_READ_ONLY)
+        body = {**(data or {}), **fields}
+        command = structure(body, NewContact, read_only=NEW_CONTACT_READ_ONLY)
         now = self._context.now()
         contact = Contact(
             id=command.id or new_id(now),
@@ -63,9 +65,14 @@ class ContactService:
         )
         if not isinstance(command.lead_score, Unset):
             contact = attrs.evolve(contact, **hand_set_score(command.lead_score, now))
+        key = await self._context.runtime.suppression_key() if contact.email else ""
         async with self._context.writing() as uow:
             await check_references(uow, company_id=contact.company_id)
+            if contact.email and await is_suppressed(uow, key, contact.email):
+                # An erased person's address: never e-mailed again (GDPR Art. 21(3)).
+                contact = attrs.evolve(contact, unsubscribed_at=now)
             await uow.contacts.add(contact)
+            await self._context.audit(uow, "create", "contact", contact.id, body)
             await uow.commit()
         return contact
 
@@ -106,14 +113,24 @@ class ContactService:
             {**(data or {}), **changes}, ContactChanges, read_only=CONTACT_CHANGES_READ_ONLY
         )
         given = provided_fields(command)
+        changed = list(given)  # the names the caller sent, for the audit log
         now = self._context.now()
         if "lead_score" in given:
             given.update(hand_set_score(given["lead_score"], now))
+        key = await self._context.runtime.suppression_key() if given.get("email") else ""
         async with self._context.writing() as uow:
             contact = await _get(uow, id)
             await check_references(uow, company_id=given.get("company_id"))
             updated = attrs.evolve(contact, **given, updated_at=now)
+            new_email = given.get("email")
+            if (
+                new_email
+                and not updated.unsubscribed_at
+                and await is_suppressed(uow, key, new_email)
+            ):
+                updated = attrs.evolve(updated, unsubscribed_at=now)
             await uow.contacts.replace(updated)
+            await self._context.audit(uow, "update", "contact", id, changed)
             if updated.lifecycle_stage is LifecycleStage.CUSTOMER:
                 # A customer gets no more prospecting e-mail.
                 await uow.enrollments.stop_active("customer", now, contact_id=id)
@@ -132,6 +149,7 @@ class ContactService:
                 contact = attrs.evolve(contact, unsubscribed_at=now, updated_at=now)
                 await uow.contacts.replace(contact)
             await uow.enrollments.stop_active("unsubscribed", now, contact_id=id)
+            await self._context.audit(uow, "unsubscribe", "contact", id, ["unsubscribed_at"])
             await uow.commit()
         return contact
 
@@ -145,7 +163,16 @@ class ContactService:
             await uow.activities.clear_reference("contact_id", id)
             await uow.tasks.clear_reference("contact_id", id)
             await uow.contacts.delete(id)
+            await self._context.audit(uow, "delete", "contact", id)
             await uow.commit()
+
+    async def export(self, id: str) -> ContactExport:
+        """Everything held about the person (GDPR access and portability)."""
+        return await export_contact(self._context, id)
+
+    async def erase(self, id: str) -> Erasure:
+        """Delete the person and everything linked to them; never e-mail the address again."""
+        return await erase_contact(self._context, id)
 
 
 async def _get(uow: UnitOfWork, id: str) -> Contact:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import hmac
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -11,11 +12,21 @@ from zoneinfo import ZoneInfo
 from attrs import define, field, frozen
 
 from ..default_sequences import default_sequences
-from ..entities import DEFAULT_TIMEZONE, Workspace
+from ..entities import DEFAULT_TIMEZONE, AuditEntry, Workspace
+from ..ids import new_id
 from ..ports import Clock, Mailer, Scorer, Store, UnitOfWork
 from ..rules_scorer import RuleBasedScorer
 
 UNSUBSCRIBE_SECRET_NAME = "unsubscribe-token-key"
+SUPPRESSION_SECRET_NAME = "suppression-hash-key"
+
+
+@frozen
+class Actor:
+    """Who is writing: an API key's id, ``anonymous``, or a job; and the request, if any."""
+
+    id: str = "anonymous"
+    request_id: str | None = None
 
 
 @frozen(kw_only=True)
@@ -61,6 +72,7 @@ class Runtime:
     provisioned: set[str] = field(factory=set)
     """Workspaces this process has seen stored with their default sequences."""
     _unsubscribe_secret: str | None = None
+    _suppression_key: str | None = None
 
     def now(self) -> datetime:
         return self.clock.now().astimezone(UTC)
@@ -74,6 +86,21 @@ class Runtime:
             )
         return self._unsubscribe_secret
 
+    async def suppression_key(self) -> str:
+        """The key of the suppression list's hashes (generated and stored on first use).
+        Fetch it before opening a unit of work: creating it is a write of its own."""
+        if self._suppression_key is None:
+            self._suppression_key = await self.store.app_secret(
+                SUPPRESSION_SECRET_NAME, lambda: secrets.token_urlsafe(32)
+            )
+        return self._suppression_key
+
+
+def email_hash(key: str, email: str) -> str:
+    """What the suppression list keeps instead of an address: HMAC-SHA256 under a key
+    stored in the database, so a leaked list cannot be reversed by hashing guesses."""
+    return hmac.new(key.encode(), email.lower().encode(), "sha256").hexdigest()
+
 
 def new_workspace(workspace_id: str, now: datetime) -> Workspace:
     """A workspace as first use creates it: named after its id, with default settings."""
@@ -84,6 +111,7 @@ def new_workspace(workspace_id: str, now: datetime) -> Workspace:
 class WorkspaceContext:
     runtime: Runtime
     workspace_id: str
+    actor: Actor = Actor()
 
     @property
     def store(self) -> Store:
@@ -117,6 +145,29 @@ class WorkspaceContext:
 
     def new_workspace(self) -> Workspace:
         return new_workspace(self.workspace_id, self.now())
+
+    async def audit(
+        self,
+        uow: UnitOfWork,
+        action: str,
+        resource: str,
+        resource_id: str | None = None,
+        fields: Iterable[str] = (),
+    ) -> None:
+        """Record a write in the audit log, in the same transaction as the write itself."""
+        now = self.now()
+        await uow.audit.add(
+            AuditEntry(
+                id=new_id(now),
+                at=now,
+                actor=self.actor.id,
+                action=action,
+                resource=resource,
+                resource_id=resource_id,
+                fields=tuple(sorted(fields)),
+                request_id=self.actor.request_id,
+            )
+        )
 
     async def today(self, uow: UnitOfWork) -> date:
         """Today's date in the workspace's time zone."""

@@ -44,7 +44,8 @@ class DealService:
         self._context = context
 
     async def create(self, data: Mapping[str, Any] | None = None, /, **fields: Any) -> Deal:
-        command = structure({**(data or {}), **fields}, NewDeal, read_only=DEAL_READ_ONLY)
+        body = {**(data or {}), **fields}
+        command = structure(body, NewDeal, read_only=DEAL_READ_ONLY)
         now = self._context.now()
         deal = Deal(
             id=command.id or new_id(now),
@@ -69,6 +70,7 @@ class DealService:
             )
             await check_references(uow, company_id=deal.company_id, contact_id=deal.contact_id)
             await uow.deals.add(deal)
+            await self._context.audit(uow, "create", "deal", deal.id, body)
             await uow.commit()
         return deal
 
@@ -112,6 +114,7 @@ class DealService:
             {**(data or {}), **changes}, DealChanges, read_only=DEAL_CHANGES_READ_ONLY
         )
         given = provided_fields(command)
+        changed = list(given)  # the names the caller sent, for the audit log
         if "amount" in given:
             given["amount_cents"] = given.pop("amount")
         now = self._context.now()
@@ -128,6 +131,7 @@ class DealService:
                 uow, company_id=given.get("company_id"), contact_id=given.get("contact_id")
             )
             await uow.deals.replace(updated)
+            await self._context.audit(uow, "update", "deal", id, changed)
             await uow.commit()
         return updated
 
@@ -138,6 +142,7 @@ class DealService:
             await uow.activities.clear_reference("deal_id", id)
             await uow.tasks.clear_reference("deal_id", id)
             await uow.deals.delete(id)
+            await self._context.audit(uow, "delete", "deal", id)
             await uow.commit()
 
 

@@ -44,7 +44,7 @@ from ..ports import DeliveryClaim, DueEnrollment, Mailer
 from ..sequence_rules import advanced, message_id, stopped
 from ..templates import placeholder_values, render_html, render_text
 from ..unsubscribe import make_token
-from .context import WorkspaceContext
+from .context import WorkspaceContext, email_hash
 
 ONE_CLICK = "List-Unsubscribe=One-Click"
 
@@ -73,6 +73,7 @@ class SequenceEngine:
     def __init__(self, context: WorkspaceContext) -> None:
         self._context = context
         self._settings = context.runtime.sequences
+        self._suppression_key = ""
 
     async def run(self) -> RunResult:
         mailer = self._context.runtime.mailer
@@ -81,6 +82,7 @@ class SequenceEngine:
         now = self._context.now()
         run_id = new_id(now)
         secret = await self._context.runtime.unsubscribe_secret()
+        self._suppression_key = await self._context.runtime.suppression_key()
         await self._context.provision()
         async with self._context.writing() as uow:
             uncertain = await uow.deliveries.mark_uncertain(now - self._settings.claim_lease)
@@ -122,9 +124,18 @@ class SequenceEngine:
                 sendable.append(due)
             else:
                 stops.append(stopped(due.enrollment, reason, now))
-        chosen = sendable[:budget]
-        by_enrollment = {due.enrollment.id: due for due in chosen}
         async with self._context.writing() as uow:
+            # Erased addresses are never e-mailed, whatever the contact record says.
+            hashes = {due.enrollment.id: self._hash(due) for due in sendable}
+            barred = await uow.suppressions.contains_any(set(hashes.values()))
+            stops += [
+                stopped(due.enrollment, "suppressed", now)
+                for due in sendable
+                if hashes[due.enrollment.id] in barred
+            ]
+            sendable = [due for due in sendable if hashes[due.enrollment.id] not in barred]
+            chosen = sendable[:budget]
+            by_enrollment = {due.enrollment.id: due for due in chosen}
             await uow.enrollments.replace_many(stops)
             owned = await uow.deliveries.claim(
                 [self._claim(due, now) for due in chosen],
@@ -149,6 +160,10 @@ class SequenceEngine:
             ),
             len(outcomes),
         )
+
+    def _hash(self, due: DueEnrollment) -> str:
+        assert due.contact.email is not None  # stop_reason() let it through
+        return email_hash(self._suppression_key, due.contact.email)
 
     def _claim(self, due: DueEnrollment, now: datetime) -> DeliveryClaim:
         enrollment = due.enrollment

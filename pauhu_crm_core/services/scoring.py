@@ -128,6 +128,9 @@ class ScoringService:
             errors += batch_errors
             if progress is not None:
                 progress(len(contacts))
+        async with self._context.writing() as uow:
+            await self._context.audit(uow, "run", "scoring")
+            await uow.commit()
         return ScoringResult(scored=scored, errors=errors)
 
     async def _evaluate(

@@ -49,7 +49,8 @@ class SequenceService:
     async def create(
         self, data: Mapping[str, Any] | None = None, /, **fields: Any
     ) -> SequenceDetail:
-        command = structure({**(data or {}), **fields}, NewSequence, read_only=SEQUENCE_READ_ONLY)
+        body = {**(data or {}), **fields}
+        command = structure(body, NewSequence, read_only=SEQUENCE_READ_ONLY)
         now = self._context.now()
         sequence = EmailSequence(
             id=command.id or new_id(now),
@@ -63,6 +64,7 @@ class SequenceService:
         )
         async with self._context.writing() as uow:
             await uow.sequences.add(sequence)
+            await self._context.audit(uow, "create", "sequence", sequence.id, body)
             await uow.commit()
         return SequenceDetail(sequence=sequence, enrollment_counts=EnrollmentCounts())
 
@@ -104,6 +106,7 @@ class SequenceService:
         async with self._context.writing() as uow:
             sequence = attrs.evolve(await _get(uow, id), **given, updated_at=now)
             await uow.sequences.replace(sequence)
+            await self._context.audit(uow, "update", "sequence", id, given)
             if "steps" in given:
                 await _reschedule(uow, sequence, now)
             counts = await uow.sequences.enrollment_counts([id])
@@ -141,6 +144,7 @@ class SequenceService:
                 now,
             )
             await uow.enrollments.add(enrollment)
+            await self._context.audit(uow, "create", "enrollment", enrollment.id, ["contact_id"])
             await uow.commit()
         return enrollment
 
@@ -171,12 +175,17 @@ class SequenceService:
                 raise NotFound("active enrollment of contact", contact_id)
             enrollment = stopped(page.items[0], "stopped by hand", now)
             await uow.enrollments.replace_many([enrollment])
+            await self._context.audit(uow, "stop", "enrollment", enrollment.id)
             await uow.commit()
         return enrollment
 
     async def run(self) -> RunResult:
         """Send every due step of this workspace's active enrolments (see ``engine``)."""
-        return await SequenceEngine(self._context).run()
+        result = await SequenceEngine(self._context).run()
+        async with self._context.writing() as uow:
+            await self._context.audit(uow, "run", "sequences")
+            await uow.commit()
+        return result
 
     async def outbox(
         self, data: Mapping[str, Any] | None = None, /, **filters: Any
@@ -204,6 +213,7 @@ class SequenceService:
             await fetch(uow.deliveries.get, "delivery", delivery_id)
             if not await uow.deliveries.release(delivery_id):
                 raise Conflict(f"delivery {delivery_id!r} is neither uncertain nor failed")
+            await self._context.audit(uow, "retry", "delivery", delivery_id)
             await uow.commit()
 
 

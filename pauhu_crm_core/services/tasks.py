@@ -29,7 +29,8 @@ class TaskService:
         self._context = context
 
     async def create(self, data: Mapping[str, Any] | None = None, /, **fields: Any) -> Task:
-        command = structure({**(data or {}), **fields}, NewTask, read_only=TASK_READ_ONLY)
+        body = {**(data or {}), **fields}
+        command = structure(body, NewTask, read_only=TASK_READ_ONLY)
         now = self._context.now()
         task = Task(
             id=command.id or new_id(now),
@@ -51,6 +52,7 @@ class TaskService:
                 uow, contact_id=task.contact_id, company_id=task.company_id, deal_id=task.deal_id
             )
             await uow.tasks.add(task)
+            await self._context.audit(uow, "create", "task", task.id, body)
             await uow.commit()
         return task
 
@@ -81,6 +83,7 @@ class TaskService:
             {**(data or {}), **changes}, TaskChanges, read_only=TASK_CHANGES_READ_ONLY
         )
         given = provided_fields(command)
+        changed = list(given)  # the names the caller sent, for the audit log
         now = self._context.now()
         async with self._context.writing() as uow:
             task = await _get(uow, id)
@@ -92,6 +95,7 @@ class TaskService:
             )
             updated = settle_completion(attrs.evolve(task, **given, updated_at=now), now)
             await uow.tasks.replace(updated)
+            await self._context.audit(uow, "update", "task", id, changed)
             await uow.commit()
         return updated
 
@@ -99,6 +103,7 @@ class TaskService:
         async with self._context.writing() as uow:
             await _get(uow, id)
             await uow.tasks.delete(id)
+            await self._context.audit(uow, "delete", "task", id)
             await uow.commit()
 
 

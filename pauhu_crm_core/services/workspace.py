@@ -30,9 +30,9 @@ class WorkspaceSettingsService:
         )
         async with self._context.writing() as uow:
             workspace = await uow.workspace.ensure(self._context.new_workspace())
-            updated = attrs.evolve(
-                workspace, **provided_fields(command), updated_at=self._context.now()
-            )
+            changed = provided_fields(command)
+            updated = attrs.evolve(workspace, **changed, updated_at=self._context.now())
             await uow.workspace.replace(updated)
+            await self._context.audit(uow, "update", "workspace", workspace.id, changed)
             await uow.commit()
         return updated

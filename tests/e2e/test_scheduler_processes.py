@@ -18,12 +18,13 @@ from .conftest import Server, clean_environment, pauhu_crm_command
 
 pytestmark = pytest.mark.anyio
 
-RUN_SECONDS = 4.0
+RUN_SECONDS = 7.0
+EVERY = 2  # seconds between firings: a tick delayed by a busy machine still lands in time
 
 
 def start_scheduler(database_url: str, log: Path) -> Server:
     environment = clean_environment() | {
-        "PAUHU_CRM_SCHEDULE_SEQUENCES": "* * * * * *",  # every second
+        "PAUHU_CRM_SCHEDULE_SEQUENCES": f"* * * * * */{EVERY}",
         "PAUHU_CRM_SCHEDULE_SCORING": "0 0 1 1 *",  # not during the test
         "PAUHU_CRM_SCHEDULER_TICK_SECONDS": "0.1",
         "PAUHU_CRM_SCHEDULER_CATCH_UP_SECONDS": "5",
@@ -41,7 +42,7 @@ def start_scheduler(database_url: str, log: Path) -> Server:
 
 
 @pytest.mark.parametrize("replicas", [2, 4])
-async def test_replicas_fire_every_second_exactly_once(
+async def test_replicas_fire_every_scheduled_time_exactly_once(
     fresh_database_url: str, tmp_path: Path, replicas: int
 ) -> None:
     async with open_crm(fresh_database_url) as crm:
@@ -67,10 +68,10 @@ async def test_replicas_fire_every_second_exactly_once(
     finally:
         await store.aclose()
     times = sorted(run.scheduled_for for run in page.items)
-    assert len(times) >= RUN_SECONDS - 2, logs
+    assert len(times) >= RUN_SECONDS // EVERY - 1, logs
     assert len(set(times)) == len(times)
-    seconds = [int((t - times[0]) / timedelta(seconds=1)) for t in times]
-    assert seconds == list(range(len(times))), f"a second was skipped: {seconds}\n{logs}"
+    steps = [int((t - times[0]) / timedelta(seconds=EVERY)) for t in times]
+    assert steps == list(range(len(times))), f"a firing was skipped: {steps}\n{logs}"
     assert {run.status for run in page.items} == {JobRunStatus.SUCCEEDED}
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import orjson
 from starlette.requests import Request
 
-from pauhu_crm_core import CRM, CrmWorkspace, Unauthorized
+from pauhu_crm_core import CRM, Actor, CrmWorkspace, Unauthorized
 from pauhu_crm_core.errors import Forbidden
 from pauhu_crm_core.normalise import WORKSPACE_ID_PATTERN
 
@@ -39,11 +39,14 @@ async def workspace(request: Request) -> CrmWorkspace:
             "X-Workspace-ID must be 2-63 lower-case letters, digits or '-', not starting with '-'",
         )
     crm = app_crm(request)
+    actor = "anonymous"
     if app_settings(request).auth_mode == "api_key":
         key = await crm.api_keys.authenticate(_bearer_token(request))
         if key.workspace_id != workspace_id:
             raise Forbidden("This API key does not belong to the workspace in X-Workspace-ID")
-    return crm.workspace(workspace_id)
+        actor = key.id
+    request_id = request.scope.get("state", {}).get("request_id")
+    return crm.workspace(workspace_id, actor=Actor(actor, request_id))
 
 
 def _bearer_token(request: Request) -> str:
