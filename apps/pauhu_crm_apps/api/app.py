@@ -16,6 +16,7 @@ from starlette.middleware import Middleware
 
 from pauhu_crm_core import Clock
 
+from ..admin import admin_routes
 from ..bootstrap import open_crm_from_settings
 from ..settings import Settings
 from .cors import CrmCORSMiddleware
@@ -62,7 +63,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             yield
 
     app = Starlette(
-        routes=[*CRM_ROUTES, *openapi_routes(CRM_ROUTES)],
+        routes=[*CRM_ROUTES, *openapi_routes(CRM_ROUTES), *admin_routes()],
         middleware=[
             # Outermost, so that every response — CORS preflights too — has a request id.
             Middleware(RequestContextMiddleware),
