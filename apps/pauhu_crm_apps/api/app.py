@@ -30,6 +30,7 @@ from .routes import (
     deals,
     health,
     jobs,
+    privacy,
     scoring,
     sequences,
     tasks,
@@ -49,6 +50,7 @@ CRM_ROUTES = [
     *unsubscribe.routes,
     *scoring.routes,
     *jobs.routes,
+    *privacy.routes,
 ]
 
 
