@@ -12,6 +12,7 @@ import click
 from pauhu_crm_core import NotFound
 
 from .bootstrap import open_crm
+from .cli_demo import demo
 from .cli_jobs import jobs, scheduler
 from .cli_keys import keys
 from .cli_options import database_url_option
@@ -31,6 +32,7 @@ main.add_command(run)
 main.add_command(scheduler)
 main.add_command(jobs)
 main.add_command(contacts)
+main.add_command(demo)
 
 
 @main.command()
