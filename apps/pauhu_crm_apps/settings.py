@@ -135,6 +135,23 @@ class Settings:
         default=3600,
         metadata={"help": "A job running longer is stopped and recorded as failed."},
     )
+    rate_limit_per_second: float = field(
+        default=20.0,
+        metadata={
+            "help": "Requests a second each workspace may make, per worker process (429 with "
+            "Retry-After above); 0 disables the limit."
+        },
+    )
+    rate_limit_burst: int = field(
+        default=100,
+        metadata={
+            "help": "Requests a workspace may make at once before the rate applies; 0 disables."
+        },
+    )
+    request_timeout_seconds: float = field(
+        default=30.0,
+        metadata={"help": "A request running longer is cancelled with a 503; 0 disables."},
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -185,6 +202,9 @@ class Settings:
             "max_scorer_calls_per_run",
         ):
             if getattr(self, name) < (0 if name == "port" else 1):
+                raise SettingsError(f"{ENV_PREFIX}{name.upper()} is out of range")
+        for name in ("rate_limit_per_second", "rate_limit_burst", "request_timeout_seconds"):
+            if not 0 <= getattr(self, name) <= 1_000_000:  # 0 disables the limit
                 raise SettingsError(f"{ENV_PREFIX}{name.upper()} is out of range")
 
     @property

@@ -21,6 +21,7 @@ from ..bootstrap import open_crm_from_settings
 from ..settings import Settings
 from .cors import CrmCORSMiddleware
 from .errors import EXCEPTION_HANDLERS
+from .limits import RateLimitMiddleware, TimeoutMiddleware
 from .middleware import RequestContextMiddleware
 from .openapi import openapi_routes
 from .routes import (
@@ -76,6 +77,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
                 allow_headers=["X-Workspace-ID", "Authorization", "Content-Type"],
                 expose_headers=["X-Request-ID"],
                 max_age=600,
+            ),
+            Middleware(TimeoutMiddleware, seconds=settings.request_timeout_seconds),
+            Middleware(
+                RateLimitMiddleware,
+                rate=settings.rate_limit_per_second,
+                burst=settings.rate_limit_burst,
             ),
         ],
         exception_handlers=dict(EXCEPTION_HANDLERS),
