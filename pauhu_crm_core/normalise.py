@@ -26,6 +26,10 @@ MAX_TAGS = 50
 MAX_TAG_LENGTH = 64
 MAX_JSON_OBJECT_BYTES = 16 * 1024
 MAX_URL_LENGTH = 2048
+MAX_JSON_NUMBER = 2**53 - 1
+"""The largest magnitude of a number in ``custom_fields``/``metadata``: every JSON reader (a
+browser's too) holds it exactly, and PostgreSQL's JSONB, which writes ``1e20`` back as a
+21-digit integer, never returns a number the API cannot encode."""
 MAX_AMOUNT_CENTS = 10**14 - 1
 """Just under a trillion euros: keeps every per-workspace sum inside a 64-bit integer."""
 _MAX_AMOUNT = Decimal(MAX_AMOUNT_CENTS).scaleb(-2)
@@ -41,11 +45,15 @@ _EMAIL_LOCAL = re.compile(r"[^\s@\"(),:;<>\[\]\\]{1,64}")
 _DOMAIN_LABEL = re.compile(r"[^\W_](?:(?:[^\W_]|-){0,61}[^\W_])?")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _PHONE = re.compile(r"\+?[0-9 ()./-]{3,40}(?:\s*(?:x|ext\.?)\s*[0-9]{1,6})?", re.IGNORECASE)
+_NUL_MESSAGE = "must be text without the NUL character (U+0000)"
 
 
 def require_str(value: object) -> str:
     if not isinstance(value, str):
         raise ValueError(f"must be a string, not {json_type_name(value)}")
+    if "\x00" in value:
+        # PostgreSQL text cannot hold it and SQLite's full-text index stops at it.
+        raise ValueError(_NUL_MESSAGE)
     return value
 
 
@@ -304,7 +312,29 @@ def json_object(value: object) -> dict[str, Any]:
     if len(encoded.encode()) > MAX_JSON_OBJECT_BYTES:
         raise ValueError(f"must be at most {MAX_JSON_OBJECT_BYTES // 1024} KiB as JSON")
     result: dict[str, Any] = json.loads(encoded)
+    _check_json_values(result, "")
     return result
+
+
+def _check_json_values(value: object, path: str) -> None:
+    """Refuse what a store cannot keep or give back: NUL in text, numbers past 2**53 - 1."""
+    if isinstance(value, str) and "\x00" in value:
+        raise NestedValueError(path, _NUL_MESSAGE)
+    if (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and abs(value) > MAX_JSON_NUMBER
+    ):
+        raise NestedValueError(path, f"must be between -{MAX_JSON_NUMBER} and {MAX_JSON_NUMBER}")
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_json_values(item, f"{path}.{index}" if path else str(index))
+    if isinstance(value, dict):
+        for key, item in value.items():
+            inner = f"{path}.{key}" if path else key
+            if "\x00" in key:
+                raise NestedValueError(inner, _NUL_MESSAGE)
+            _check_json_values(item, inner)
 
 
 class NestedValueError(ValueError):

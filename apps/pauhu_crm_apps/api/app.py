@@ -19,6 +19,7 @@ from pauhu_crm_core import Clock
 from ..admin import admin_routes
 from ..bootstrap import open_crm_from_settings
 from ..settings import Settings
+from .access_log import redact_access_log
 from .cors import CrmCORSMiddleware
 from .errors import EXCEPTION_HANDLERS
 from .limits import RateLimitMiddleware, TimeoutMiddleware
@@ -38,6 +39,7 @@ from .routes import (
     unsubscribe,
     workspace,
 )
+from .security_headers import SecurityHeadersMiddleware
 
 CRM_ROUTES = [
     *health.routes,
@@ -61,6 +63,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        redact_access_log()  # unsubscribe tokens travel in query strings
         async with open_crm_from_settings(settings, clock=clock) as crm:
             app.state.crm = crm
             yield
@@ -68,6 +71,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app = Starlette(
         routes=[*CRM_ROUTES, *openapi_routes(CRM_ROUTES), *admin_routes()],
         middleware=[
+            Middleware(SecurityHeadersMiddleware),  # outside everything: even a 500 gets them
             # Outermost, so that every response — CORS preflights too — has a request id.
             Middleware(RequestContextMiddleware),
             Middleware(
