@@ -1,0 +1,1 @@
+"""Pauhu CRM's benchmarks: ``python -m bench --quick | --full`` (see README.md)."""

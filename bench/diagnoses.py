@@ -21,9 +21,9 @@ REASONS: dict[str | tuple[str, str], str] = {
     ("sqlite", "contact_detail"): "SQLite walks the whole ORDER BY index and filters (§4)",
     ("sqlite", "company_detail"): "SQLite walks the whole ORDER BY index and filters (§4)",
     "pipeline": "one `GROUP BY` over every deal grows with the deals (§5)",
-    "http_list": "database time of the exact count, plus per-request Python (§6)",
-    "http_list_filtered": "database time of the exact count, plus per-request Python (§6)",
-    "http_search": "the search's exact count, plus per-request Python (§6)",
+    "http_list": "per-request Python, and the exact count's growing database time (§6)",
+    "http_list_filtered": "per-request Python, and the exact count's growing database time (§6)",
+    "http_search": "per-request Python, and the search count's growing database time (§6)",
     "engine_sends": "one transaction (and WAL flush) per message in the outbox mailer (§7)",
     "scoring_run": "each batch's evaluations and writes run one after the other (§8)",
 }
