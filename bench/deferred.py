@@ -12,7 +12,10 @@ benchmark's throw-away database:
   (``sqlite_master.sql``, ``pg_get_indexdef``, ``pg_get_constraintdef``), the
   FTS5 tables are rebuilt with the adapter's ``rebuild_search_index``, and
   the schema is read back and compared with what it was: the benchmark runs
-  on exactly the migrated schema.
+  on exactly the migrated schema;
+* on SQLite, ``DROP INDEX`` also deletes the index's planner statistics (the
+  ``sqlite_stat1`` rows migration 0008 ships), so they are saved first and
+  written back afterwards, as they were.
 """
 
 from __future__ import annotations
@@ -71,6 +74,34 @@ async def _postgres_schema(conn: AsyncConnection, tables: Sequence[str]) -> Ddl:
     return ddl
 
 
+async def _sqlite_statistics(conn: AsyncConnection, tables: Sequence[str]) -> list[tuple[str, ...]]:
+    result = await conn.execute(
+        text(
+            "SELECT tbl, idx, stat FROM sqlite_stat1 WHERE tbl IN :tables ORDER BY tbl, idx"
+        ).bindparams(bindparam("tables", expanding=True)),
+        {"tables": list(tables)},
+    )
+    return [tuple(row) for row in result]
+
+
+async def _restore_sqlite_statistics(
+    conn: AsyncConnection, tables: Sequence[str], rows: list[tuple[str, ...]]
+) -> None:
+    await conn.execute(
+        text("DELETE FROM sqlite_stat1 WHERE tbl IN :tables").bindparams(
+            bindparam("tables", expanding=True)
+        ),
+        {"tables": list(tables)},
+    )
+    if rows:
+        await conn.execute(
+            text("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (:tbl, :idx, :stat)"),
+            [{"tbl": tbl, "idx": idx, "stat": stat} for tbl, idx, stat in rows],
+        )
+    if await _sqlite_statistics(conn, tables) != rows:
+        raise RuntimeError("the planner statistics did not come back as they were")
+
+
 def _drop(dialect: str, kind: str, name: str, statement: str) -> str:
     if kind == "foreign key":
         table = statement.split()[2]
@@ -88,6 +119,7 @@ async def deferred_indexes(
     read = _postgres_schema if dialect == "postgresql" else _sqlite_schema
     async with store.engine.begin() as conn:
         before = await read(conn, tables)
+        statistics = await _sqlite_statistics(conn, tables) if dialect == "sqlite" else []
         for kind, name, statement in reversed(before):
             await conn.exec_driver_sql(_drop(dialect, kind, name, statement))
     yield
@@ -97,6 +129,8 @@ async def deferred_indexes(
         for _kind, _name, statement in before:
             await conn.exec_driver_sql(statement)
         after = await read(conn, tables)
+        if dialect == "sqlite":
+            await _restore_sqlite_statistics(conn, tables, statistics)
     if after != before:
         raise RuntimeError("the schema did not come back as it was after the bulk load")
     await rebuild_search_index(store)

@@ -67,15 +67,16 @@ class CompanyService:
         """The company with its latest contacts, deals and activities."""
         async with self._context.reading() as uow:
             company = await _get(uow, id)
-            window = {"limit": DETAIL_ITEMS, "offset": 0}
-            contacts = await uow.contacts.find(ContactFilter(company_id=id), **window)
-            deals = await uow.deals.find(DealFilter(company_id=id), **window)
-            activities = await uow.activities.find(ActivityFilter(company_id=id), **window)
+            contacts = await uow.contacts.latest(ContactFilter(company_id=id), limit=DETAIL_ITEMS)
+            deals = await uow.deals.latest(DealFilter(company_id=id), limit=DETAIL_ITEMS)
+            activities = await uow.activities.latest(
+                ActivityFilter(company_id=id), limit=DETAIL_ITEMS
+            )
         return CompanyDetail(
             company=company,
-            contacts=contacts.items,
-            deals=deals.items,
-            activities=activities.items,
+            contacts=tuple(contacts),
+            deals=tuple(deals),
+            activities=tuple(activities),
         )
 
     async def list(self, data: Mapping[str, Any] | None = None, /, **filters: Any) -> Page[Company]:

@@ -85,11 +85,12 @@ class ContactService:
         async with self._context.reading() as uow:
             contact = await _get(uow, id)
             company = await uow.companies.get(contact.company_id) if contact.company_id else None
-            window = {"limit": DETAIL_ITEMS, "offset": 0}
-            activities = await uow.activities.find(ActivityFilter(contact_id=id), **window)
-            deals = await uow.deals.find(DealFilter(contact_id=id), **window)
+            activities = await uow.activities.latest(
+                ActivityFilter(contact_id=id), limit=DETAIL_ITEMS
+            )
+            deals = await uow.deals.latest(DealFilter(contact_id=id), limit=DETAIL_ITEMS)
         return ContactDetail(
-            contact=contact, company=company, activities=activities.items, deals=deals.items
+            contact=contact, company=company, activities=tuple(activities), deals=tuple(deals)
         )
 
     async def list(self, data: Mapping[str, Any] | None = None, /, **filters: Any) -> Page[Contact]:

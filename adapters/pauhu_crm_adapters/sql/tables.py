@@ -30,6 +30,11 @@ Its reference to the contact cascades on delete (erasing a contact erases its
 scores); its ``company_id`` has no foreign key, so deleting a company leaves
 the history as it was.
 
+Every index a list filters by ends with that list's order (``created_at, id``,
+or ``occurred_at, id`` for activities), so one index answers both the filter
+and the ``ORDER BY … LIMIT``: a detail view's "latest 50 of this contact"
+reads 50 index entries, however many the workspace has (revision 0007).
+
 The search indexes (an FTS5 trigram table per searchable table on SQLite, a
 ``pg_trgm`` GIN index on PostgreSQL) are dialect-specific DDL, so they live
 only in the migration; see ``search.py``.
@@ -130,10 +135,10 @@ companies = Table(
     _workspace_fk("companies"),
     Index("uq_companies_domain", "workspace_id", "domain", unique=True),
     Index("ix_companies_created", "workspace_id", "created_at", "id"),
-    Index("ix_companies_target", "workspace_id", "is_target_account", "created_at"),
-    Index("ix_companies_icp_tier", "workspace_id", "icp_tier"),
-    Index("ix_companies_industry", "workspace_id", "industry"),
-    Index("ix_companies_country", "workspace_id", "country"),
+    Index("ix_companies_target", "workspace_id", "is_target_account", "created_at", "id"),
+    Index("ix_companies_icp_tier", "workspace_id", "icp_tier", "created_at", "id"),
+    Index("ix_companies_industry", "workspace_id", "industry", "created_at", "id"),
+    Index("ix_companies_country", "workspace_id", "country", "created_at", "id"),
     info={"resource": "company"},
 )
 
@@ -169,10 +174,10 @@ contacts = Table(
     _reference_fk("contacts", "companies", "company_id"),
     Index("uq_contacts_email", "workspace_id", "email", unique=True),
     Index("ix_contacts_created", "workspace_id", "created_at", "id"),
-    Index("ix_contacts_stage", "workspace_id", "lifecycle_stage", "created_at"),
-    Index("ix_contacts_company", "workspace_id", "company_id"),
-    Index("ix_contacts_owner", "workspace_id", "owner_id"),
-    Index("ix_contacts_segment", "workspace_id", "score_segment"),
+    Index("ix_contacts_stage", "workspace_id", "lifecycle_stage", "created_at", "id"),
+    Index("ix_contacts_company", "workspace_id", "company_id", "created_at", "id"),
+    Index("ix_contacts_owner", "workspace_id", "owner_id", "created_at", "id"),
+    Index("ix_contacts_segment", "workspace_id", "score_segment", "created_at", "id"),
     # Scoring: a run's candidates (never scored, by id) are this partial index, in its
     # order; it holds only the unscored contacts, so scoring one takes it out…
     Index(
@@ -209,10 +214,10 @@ deals = Table(
     _reference_fk("deals", "companies", "company_id"),
     _reference_fk("deals", "contacts", "contact_id"),
     Index("ix_deals_created", "workspace_id", "created_at", "id"),
-    Index("ix_deals_stage", "workspace_id", "stage", "created_at"),
-    Index("ix_deals_company", "workspace_id", "company_id"),
-    Index("ix_deals_contact", "workspace_id", "contact_id"),
-    Index("ix_deals_owner", "workspace_id", "owner_id"),
+    Index("ix_deals_stage", "workspace_id", "stage", "created_at", "id"),
+    Index("ix_deals_company", "workspace_id", "company_id", "created_at", "id"),
+    Index("ix_deals_contact", "workspace_id", "contact_id", "created_at", "id"),
+    Index("ix_deals_owner", "workspace_id", "owner_id", "created_at", "id"),
     info={"resource": "deal"},
 )
 
@@ -237,10 +242,10 @@ activities = Table(
     _reference_fk("activities", "companies", "company_id"),
     _reference_fk("activities", "deals", "deal_id"),
     Index("ix_activities_occurred", "workspace_id", "occurred_at", "id"),
-    Index("ix_activities_contact", "workspace_id", "contact_id", "occurred_at"),
-    Index("ix_activities_company", "workspace_id", "company_id", "occurred_at"),
-    Index("ix_activities_deal", "workspace_id", "deal_id", "occurred_at"),
-    Index("ix_activities_type", "workspace_id", "type", "occurred_at"),
+    Index("ix_activities_contact", "workspace_id", "contact_id", "occurred_at", "id"),
+    Index("ix_activities_company", "workspace_id", "company_id", "occurred_at", "id"),
+    Index("ix_activities_deal", "workspace_id", "deal_id", "occurred_at", "id"),
+    Index("ix_activities_type", "workspace_id", "type", "occurred_at", "id"),
     info={"resource": "activity"},
 )
 

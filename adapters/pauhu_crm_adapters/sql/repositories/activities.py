@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import ColumnElement, insert
 from sqlalchemy.exc import IntegrityError
 
 from pauhu_crm_core.entities import Activity, ActivityType, Page
@@ -76,7 +76,13 @@ class SqlActivityRepository(TenantTableRepository[Activity]):
         await self._replace(activity)
 
     async def find(self, filter: ActivityFilter, *, limit: int, offset: int) -> Page[Activity]:
-        conditions = equal_to(
+        return await self._page(self._conditions(filter), limit=limit, offset=offset)
+
+    async def latest(self, filter: ActivityFilter, *, limit: int) -> Sequence[Activity]:
+        return await self._first(self._conditions(filter), limit)
+
+    def _conditions(self, filter: ActivityFilter) -> list[ColumnElement[bool]]:
+        return equal_to(
             activities,
             {
                 "contact_id": filter.contact_id,
@@ -85,7 +91,6 @@ class SqlActivityRepository(TenantTableRepository[Activity]):
                 "type": filter.type,
             },
         )
-        return await self._page(conditions, limit=limit, offset=offset)
 
     async def delete_for_contact(self, contact_id: str) -> int:
         """Delete every activity of a contact (erasure), in one statement

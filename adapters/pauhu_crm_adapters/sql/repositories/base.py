@@ -101,13 +101,13 @@ class TenantTableBase(Generic[E]):
     def _search(self, term: str) -> ColumnElement[bool]:
         return search_condition(self.table, term, self._conn.dialect.name)
 
-    async def _page(
-        self, conditions: Iterable[ColumnElement[bool]], *, limit: int, offset: int
-    ) -> Page[E]:
-        """One page query and one count over the same filter (never one query per row)."""
+    def _where(self, conditions: Iterable[ColumnElement[bool]]) -> ColumnElement[bool]:
         where = self._in_workspace()
         for condition in conditions:
             where = where & condition
+        return where
+
+    async def _rows(self, where: ColumnElement[bool], *, limit: int, offset: int) -> tuple[E, ...]:
         rows = await self._conn.execute(
             select(*self._entity_columns)
             .where(where)
@@ -115,9 +115,21 @@ class TenantTableBase(Generic[E]):
             .limit(limit)
             .offset(offset)
         )
-        items = tuple(self._entity(row) for row in rows.mappings())
+        return tuple(self._entity(row) for row in rows.mappings())
+
+    async def _page(
+        self, conditions: Iterable[ColumnElement[bool]], *, limit: int, offset: int
+    ) -> Page[E]:
+        """One page query and one count over the same filter (never one query per row)."""
+        where = self._where(conditions)
+        items = await self._rows(where, limit=limit, offset=offset)
         total = await self._conn.scalar(select(func.count()).select_from(self.table).where(where))
         return Page(items=items, total=int(total or 0), limit=limit, offset=offset)
+
+    async def _first(self, conditions: Iterable[ColumnElement[bool]], limit: int) -> tuple[E, ...]:
+        """The first ``limit`` rows of ``_page``'s order, without its count: what a detail
+        view shows, read from the index that ends with the list's order."""
+        return await self._rows(self._where(conditions), limit=limit, offset=0)
 
 
 class TenantTableRepository(TenantTableBase[E]):

@@ -100,6 +100,12 @@ class SqlContactRepository(TenantTableRepository[Contact]):
         await self._replace(contact)
 
     async def find(self, filter: ContactFilter, *, limit: int, offset: int) -> Page[Contact]:
+        return await self._page(self._conditions(filter), limit=limit, offset=offset)
+
+    async def latest(self, filter: ContactFilter, *, limit: int) -> Sequence[Contact]:
+        return await self._first(self._conditions(filter), limit)
+
+    def _conditions(self, filter: ContactFilter) -> list[ColumnElement[bool]]:
         conditions = equal_to(
             contacts,
             {
@@ -111,7 +117,7 @@ class SqlContactRepository(TenantTableRepository[Contact]):
         )
         if filter.search is not None:
             conditions.append(self._search(filter.search))
-        return await self._page(conditions, limit=limit, offset=offset)
+        return conditions
 
     async def touch_last_activity_many(self, times: Mapping[str, datetime]) -> None:
         """``touch_last_activity`` for many contacts, as one executemany UPDATE."""

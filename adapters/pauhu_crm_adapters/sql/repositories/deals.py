@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from pauhu_crm_core.entities import Deal, DealStage, Page, PipelineStage
 from pauhu_crm_core.ports import DealFilter
@@ -80,7 +80,13 @@ class SqlDealRepository(TenantTableRepository[Deal]):
         await self._replace(deal)
 
     async def find(self, filter: DealFilter, *, limit: int, offset: int) -> Page[Deal]:
-        conditions = equal_to(
+        return await self._page(self._conditions(filter), limit=limit, offset=offset)
+
+    async def latest(self, filter: DealFilter, *, limit: int) -> Sequence[Deal]:
+        return await self._first(self._conditions(filter), limit)
+
+    def _conditions(self, filter: DealFilter) -> list[ColumnElement[bool]]:
+        return equal_to(
             deals,
             {
                 "stage": filter.stage,
@@ -89,7 +95,6 @@ class SqlDealRepository(TenantTableRepository[Deal]):
                 "owner_id": filter.owner_id,
             },
         )
-        return await self._page(conditions, limit=limit, offset=offset)
 
     async def pipeline(self) -> Sequence[PipelineStage]:
         """One GROUP BY over all of the workspace's deals; stages without deals are left out."""
