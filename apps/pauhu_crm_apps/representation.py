@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -25,7 +25,14 @@ def money(cents: int) -> int | float:
     return whole if rest == 0 else float(Decimal(cents).scaleb(-2))
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+"""Types that are already JSON values (exact types: a ``StrEnum`` member is not one)."""
+
+
 def json_value(value: Any) -> Any:
+    # Most values of a record are plain: answer them before any isinstance test.
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, datetime):
         return format_datetime(value)
     if isinstance(value, date):
@@ -55,16 +62,33 @@ def detail_json(detail: Any) -> dict[str, Any]:
 
 def to_json(record: Any) -> dict[str, Any]:
     """A record (or a pipeline stage) as a JSON-ready dict."""
-    money_fields = _MONEY_FIELDS.get(type(record), ())
-    data: dict[str, Any] = {}
-    for field in attrs.fields(type(record)):
-        value = getattr(record, field.name)
-        if field.name in money_fields:
-            # ``amount_cents`` goes out as ``amount``, in currency units, in the same place.
-            data[field.name.removesuffix("_cents")] = None if value is None else money(value)
-        else:
-            data[field.name] = json_value(value)
-    return data
+    encoder = _ENCODERS.get(type(record)) or _encoder(type(record))
+    return {name: convert(getattr(record, attribute)) for attribute, name, convert in encoder}
+
+
+FieldEncoder = tuple[str, str, Callable[[Any], Any]]
+"""(attribute, JSON name, conversion) of one field."""
+
+_ENCODERS: dict[type, tuple[FieldEncoder, ...]] = {}
+
+
+def _encoder(record_type: type) -> tuple[FieldEncoder, ...]:
+    """Each field's encoder, worked out once per class rather than once per record (a
+    list page converts thousands of values)."""
+    money_fields = _MONEY_FIELDS.get(record_type, ())
+    encoder = tuple(
+        # ``amount_cents`` goes out as ``amount``, in currency units, in the same place.
+        (field.name, field.name.removesuffix("_cents"), _money_or_none)
+        if field.name in money_fields
+        else (field.name, field.name, json_value)
+        for field in attrs.fields(record_type)
+    )
+    _ENCODERS[record_type] = encoder
+    return encoder
+
+
+def _money_or_none(cents: int | None) -> int | float | None:
+    return None if cents is None else money(cents)
 
 
 _MONEY_FIELDS: dict[type, tuple[str, ...]] = {
