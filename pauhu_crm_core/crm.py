@@ -32,6 +32,8 @@ from .services import (
 )
 from .services.common import page_window
 from .services.context import Actor, Runtime, ScoringSettings, SequenceSettings
+from .services.exports import ExportService
+from .services.imports import ImportService
 from .services.jobs import JobService
 from .services.scoring import Dashboard, ScoringResult, ScoringService
 from .services.sequences import SequenceService
@@ -51,6 +53,8 @@ class CrmWorkspace:
         self.activities = ActivityService(context)
         self.tasks = TaskService(context)
         self.sequences = SequenceService(context)
+        self.imports = ImportService(context)
+        self.exports = ExportService(context)
         self._settings = WorkspaceSettingsService(context)
         self._scoring = ScoringService(context)
 

@@ -10,6 +10,7 @@ repository reached through it sees only that workspace's rows.
     scoring    the scorer and the score history
     jobs       scheduled job runs (and their claims)
     privacy    the suppression list and the audit log
+    transfer   bulk reads of import and export
     store      the unit of work, credentials and the store
 """
 
@@ -47,6 +48,7 @@ from .store import (
     StoredApiKey,
     UnitOfWork,
 )
+from .transfer import TransferRepository
 
 __all__ = [
     "ActivityFilter",
@@ -80,6 +82,7 @@ __all__ = [
     "SuppressionRepository",
     "TaskFilter",
     "TaskRepository",
+    "TransferRepository",
     "UnitOfWork",
     "WorkspaceRepository",
 ]

@@ -30,6 +30,7 @@ from .sequences import (
     OutboxRepository,
     SequenceRepository,
 )
+from .transfer import TransferRepository
 
 
 @runtime_checkable
@@ -64,6 +65,8 @@ class UnitOfWork(Protocol):
     def suppressions(self) -> SuppressionRepository: ...
     @property
     def audit(self) -> AuditRepository: ...
+    @property
+    def transfer(self) -> TransferRepository: ...
     async def commit(self) -> None: ...
 
 

@@ -46,6 +46,7 @@ from .repositories import (
     SqlWorkspaceRepository,
 )
 from .repositories.app_secrets import stored_app_secret
+from .repositories.transfer import SqlTransferRepository
 from .repositories.workspaces import workspace_from_row
 from .search import rebuild_fts_tables
 from .tables import workspaces
@@ -70,6 +71,7 @@ class SqlUnitOfWork:
         self._scores = SqlScoreRepository(conn, workspace_id)
         self._suppressions = SqlSuppressionRepository(conn, workspace_id)
         self._audit = SqlAuditRepository(conn, workspace_id)
+        self._transfer = SqlTransferRepository(conn, workspace_id)
 
     @property
     def workspace_id(self) -> str:
@@ -126,6 +128,10 @@ class SqlUnitOfWork:
     @property
     def audit(self) -> SqlAuditRepository:
         return self._audit
+
+    @property
+    def transfer(self) -> SqlTransferRepository:
+        return self._transfer
 
     async def commit(self) -> None:
         """Make the work durable. Later statements start a new transaction (rolled back

@@ -1,0 +1,199 @@
+"""The rows of an import: which field each column fills, and a row's cells as a body.
+
+A column fills the field ``--map``/``map`` names for it, or else the field it is
+named after (``First Name`` fills ``first_name``); other columns are ignored. A
+blank cell leaves its field alone. Cells are text, so the few fields whose
+values are not text are read from it: ``lead_score`` an integer,
+``is_target_account`` ``true``/``false``, ``tags`` ``a; b`` (or a JSON array),
+``custom_fields`` a JSON object. Every value then goes through the same
+validation as an API body.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+
+import attrs
+from attrs import frozen
+
+from ..commands import (
+    COMPANY_CHANGES_READ_ONLY,
+    COMPANY_READ_ONLY,
+    CONTACT_CHANGES_READ_ONLY,
+    NEW_CONTACT_READ_ONLY,
+    CompanyChanges,
+    ContactChanges,
+    NewCompany,
+    NewContact,
+)
+from ..errors import ValidationFailed
+
+COMPANY_DOMAIN = "company_domain"
+"""A contact column that names the contact's company by its domain, not its id."""
+
+
+@frozen
+class ImportKind:
+    resource: str
+    key: str
+    new: type
+    new_read_only: frozenset[str]
+    changes: type
+    changes_read_only: frozenset[str]
+    extra_fields: tuple[str, ...] = ()
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return (*(f.name for f in attrs.fields(self.new)), *self.extra_fields)
+
+
+KINDS = {
+    "contacts": ImportKind(
+        "contacts",
+        "email",
+        NewContact,
+        NEW_CONTACT_READ_ONLY,
+        ContactChanges,
+        CONTACT_CHANGES_READ_ONLY,
+        extra_fields=(COMPANY_DOMAIN,),
+    ),
+    "companies": ImportKind(
+        "companies",
+        "domain",
+        NewCompany,
+        COMPANY_READ_ONLY,
+        CompanyChanges,
+        COMPANY_CHANGES_READ_ONLY,
+    ),
+}
+IMPORT_KINDS = tuple(KINDS)
+
+
+def importable_fields(resource: str) -> tuple[str, ...]:
+    """The fields a column of an import of ``resource`` may fill."""
+    return kind_of(resource).fields
+
+
+def kind_of(resource: str) -> ImportKind:
+    kind = KINDS.get(resource)
+    if kind is None:
+        raise ValidationFailed.single("resource", f"must be one of: {', '.join(KINDS)}")
+    return kind
+
+
+def _header_name(column: str) -> str:
+    """How a header matches a field by itself: ``First Name`` → ``first_name``."""
+    return "_".join(column.strip().lower().replace("-", " ").split())
+
+
+def column_fields(
+    resource: str, header: Sequence[str], mapping: Sequence[str] = ()
+) -> dict[str, str]:
+    """Which field each column fills: the ``column=field`` pairs of ``mapping``, then every
+    other column whose name is a field's. ``ValidationFailed`` names a bad pair as
+    ``map.N`` and a repeated header as ``header``."""
+    kind = kind_of(resource)
+    details: list[dict[str, str]] = []
+    repeated = sorted({c for c in header if header.count(c) > 1})
+    details += [{"field": "header", "message": f"names column {c!r} twice"} for c in repeated]
+    known = set(kind.fields)
+    columns: dict[str, str] = {}
+    for index, pair in enumerate(mapping):
+        column, equals, target = pair.rpartition("=")
+        target = target.strip()
+        problem = None
+        if not equals or not column or not target:
+            problem = "must be column=field"
+        elif column not in header:
+            problem = f"names column {column!r}, which the header does not have"
+        elif target not in known:
+            problem = f"names {target!r}, which is not a field of {resource}"
+        elif column in columns:
+            problem = f"maps column {column!r} twice"
+        if problem:
+            details.append({"field": f"map.{index}", "message": problem})
+        else:
+            columns[column] = target
+    for column in header:
+        name = _header_name(column)
+        if column not in columns and name in known and name not in columns.values():
+            columns[column] = name
+    counts: dict[str, list[str]] = {}
+    for column, target in columns.items():
+        counts.setdefault(target, []).append(column)
+    details += [
+        {"field": "map", "message": f"fills {target!r} from more than one column: {cs}"}
+        for target, cs in counts.items()
+        if len(cs) > 1
+    ]
+    if details:
+        raise ValidationFailed(details)
+    return {column: columns[column] for column in header if column in columns}
+
+
+# -- cells → a body the services accept
+
+
+def _integer(cell: str) -> object:
+    try:
+        return int(cell)
+    except ValueError:
+        return cell  # the validator says what is wrong with it
+
+
+def _boolean(cell: str) -> object:
+    return {"true": True, "false": False}.get(cell.lower(), cell)
+
+
+def _json_object(cell: str) -> object:
+    try:
+        return json.loads(cell)
+    except ValueError:
+        raise ValueError('must be a JSON object, like {"region": "Uusimaa"}') from None
+
+
+def _tags(cell: str) -> object:
+    """``a; b`` (or, for tags that hold ``;``, a JSON array)."""
+    if cell.startswith("["):
+        try:
+            return json.loads(cell)
+        except ValueError:
+            raise ValueError("must be tags separated by ';', or a JSON array") from None
+    return [tag.strip() for tag in cell.split(";") if tag.strip()]
+
+
+def tags_cell(tags: Sequence[str]) -> str:
+    """Tags as one cell that ``_tags`` reads back exactly."""
+    joined = ";".join(tags)
+    if any(";" in tag for tag in tags) or joined.startswith("["):
+        return json.dumps(list(tags), ensure_ascii=False)
+    return joined
+
+
+_CELL_PARSERS: dict[str, Callable[[str], object]] = {
+    "lead_score": _integer,
+    "is_target_account": _boolean,
+    "tags": _tags,
+    "custom_fields": _json_object,
+}
+
+
+def row_body(columns: Mapping[str, str], cells: Mapping[str, str | None]) -> dict[str, object]:
+    """The body a row stands for: each non-blank cell under its field, as the API would
+    receive it (a blank cell leaves its field alone). ``ValidationFailed`` for a cell
+    that cannot even be read as its field's type."""
+    body: dict[str, object] = {}
+    details = []
+    for column, target in columns.items():
+        cell = cells.get(column)
+        if cell is None or not cell.strip():
+            continue
+        parse = _CELL_PARSERS.get(target)
+        try:
+            body[target] = parse(cell.strip()) if parse else cell
+        except ValueError as exc:
+            details.append({"field": target, "message": str(exc)})
+    if details:
+        raise ValidationFailed(details)
+    return body
