@@ -18,6 +18,7 @@ from .cli_keys import keys
 from .cli_options import database_url_option
 from .cli_privacy import contacts
 from .cli_run import run
+from .cli_transfer import export_command, import_command
 from .representation import to_json
 from .settings import AUTH_MODES, DEFAULT_DATABASE_URL, LOG_LEVELS, Settings, SettingsError
 
@@ -33,6 +34,8 @@ main.add_command(scheduler)
 main.add_command(jobs)
 main.add_command(contacts)
 main.add_command(demo)
+main.add_command(import_command)
+main.add_command(export_command)
 
 
 @main.command()

@@ -74,10 +74,18 @@ class Probe:
     body: dict[str, Any] | None = None
     empty: str | None = field(default=None, kw_only=True)
     """A list key whose page must be empty (``total`` 0)."""
+    csv: str | None = field(default=None, kw_only=True)
+    """A CSV body (sent as ``text/csv``) instead of a JSON one."""
+    counts: dict[str, int] | None = field(default=None, kw_only=True)
+    """Counts the JSON answer must have (an import's report)."""
 
 
 def get(path: str, status: int = 200, *, empty: str | None = None) -> Probe:
     return Probe("GET", path, status, empty=empty)
+
+
+def csv_import(resource: str, text: str, **counts: int) -> Probe:
+    return Probe("POST", f"/v1/crm/import/{resource}", 200, csv=text, counts=counts)
 
 
 A_RECORDS = {
@@ -187,6 +195,21 @@ CASES: dict[str, list[Probe]] = {
     "export_contact": [get("/v1/crm/contacts/@contact/export", 404)],
     "erase_contact": [Probe("POST", "/v1/crm/contacts/@contact/erase", 404)],
     "list_audit": [get("/v1/audit")],
+    # Import and export: A's e-mail or domain imported into B is created in B (a skip would
+    # reveal that A has it); A's company, by id or by domain, is no company of B's.
+    "import_contacts": [
+        csv_import("contacts", f"email\nsanna@{MARKER}.fi\n", created=1),
+        csv_import("contacts", "email,company_id\nb@b.fi,@company\n", failed=1),
+        csv_import("contacts", f"company_domain\n{MARKER}.fi\n", failed=1),
+    ],
+    "import_companies": [csv_import("companies", f"domain\n{MARKER}.fi\n", created=1)],
+    **{
+        f"export_{plural}": [
+            get(f"/v1/crm/export/{plural}"),
+            get(f"/v1/crm/export/{plural}?format=jsonl"),
+        ]
+        for plural in ("contacts", "companies", "deals", "activities")
+    },
     # Public: no workspace. B cannot forge A's unsubscribe link without the secret.
     "health": [get("/health")],
     "openapi": [get("/openapi.json")],
@@ -413,10 +436,16 @@ async def test_workspace_b_neither_sees_nor_touches_workspace_a(
         for probe in CASES[route_name]:
             path = _fill(probe.path, ids)
             body = _fill(probe.body, ids)
-            response = await client.request(
-                probe.method, path, json=body if body is not None else None
-            )
-            sent = (path + (orjson.dumps(body).decode() if body is not None else "")).lower()
+            if probe.csv is not None:
+                text = _fill(probe.csv, ids)
+                headers = {"Content-Type": "text/csv"}
+                response = await client.request(probe.method, path, content=text, headers=headers)
+                sent = (path + text).lower()
+            else:
+                response = await client.request(
+                    probe.method, path, json=body if body is not None else None
+                )
+                sent = (path + (orjson.dumps(body).decode() if body is not None else "")).lower()
             seen = response.text.lower()
 
             assert response.status_code == probe.status, (probe, response.text)
@@ -425,6 +454,9 @@ async def test_workspace_b_neither_sees_nor_touches_workspace_a(
             if probe.empty is not None:
                 page = response.json()
                 assert (page["total"], page[probe.empty]) == (0, []), (probe, page)
+            if probe.counts is not None:
+                answer = response.json()
+                assert {k: answer[k] for k in probe.counts} == probe.counts, (probe, answer)
 
     assert await _read_a(crm_app, world.a, world.ids) == world.snapshot
 

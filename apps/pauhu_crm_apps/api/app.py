@@ -36,6 +36,7 @@ from .routes import (
     scoring,
     sequences,
     tasks,
+    transfer,
     unsubscribe,
     workspace,
 )
@@ -54,6 +55,7 @@ CRM_ROUTES = [
     *scoring.routes,
     *jobs.routes,
     *privacy.routes,
+    *transfer.routes,
 ]
 
 

@@ -22,6 +22,7 @@ from .errors import ERROR_CODES
 from .openapi_parts import ID_PARAMETER, errors, json_content, operation, page_schema, ref
 from .openapi_scoring import SCORING_SCHEMA_TYPES, scoring_operations
 from .openapi_sequences import SEQUENCE_SCHEMA_TYPES, sequence_operations
+from .openapi_transfer import transfer_operations
 from .responses import json_response
 from .schemas import command_schema, detail_schema, entity_schema, query_parameters
 
@@ -184,7 +185,12 @@ def _components() -> dict[str, Any]:
 
 
 def build_openapi(routes: Sequence[BaseRoute]) -> dict[str, Any]:
-    operations = {**_other_operations(), **sequence_operations(), **scoring_operations()}
+    operations = {
+        **_other_operations(),
+        **sequence_operations(),
+        **scoring_operations(),
+        **transfer_operations(),
+    }
     for plural, kind in RECORD_KINDS.items():
         operations.update(_record_operations(plural, kind))
     paths: dict[str, dict[str, Any]] = {}

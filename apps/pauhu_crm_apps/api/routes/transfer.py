@@ -1,0 +1,113 @@
+"""``POST /v1/crm/import/{contacts,companies}`` (a CSV body in, the report out) and
+``GET /v1/crm/export/{contacts,companies,deals,activities}`` (streamed CSV or JSON Lines)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import AsyncIterator
+
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import Route
+
+from pauhu_crm_core.services.exports import EXPORT_KINDS
+from pauhu_crm_core.services.import_rows import IMPORT_KINDS
+
+from ...representation import to_json
+from ...transfer_csv import FORMATS, CsvHeaderMissing, export_text, read_csv
+from ..errors import ApiError
+from ..inputs import app_settings, query, workspace
+from ..responses import json_response
+
+CSV_MEDIA_TYPE = "text/csv"
+
+
+async def _csv_body(request: Request) -> str:
+    """The body as text: 415 unless it is CSV, 413 past the size limit (counted while
+    reading), 400 unless it is UTF-8 (a byte order mark is dropped)."""
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media_type != CSV_MEDIA_TYPE:
+        raise ApiError(415, "The body must be CSV (Content-Type: text/csv)")
+    limit = app_settings(request).max_body_bytes
+    too_large = ApiError(413, f"The body must be at most {limit} bytes")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise too_large
+    try:
+        return body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        detail = {"field": "(body)", "message": "must be UTF-8 text"}
+        raise ApiError(400, "The body is not UTF-8 text", [detail]) from None
+
+
+def _import_options(request: Request) -> dict[str, object]:
+    """``on_conflict`` and ``dry_run`` once each, ``map`` once per ``column=field`` pair."""
+    params = request.query_params
+    repeated = sorted({key for key in params if key != "map" and len(params.getlist(key)) > 1})
+    if repeated:
+        raise ApiError(
+            422,
+            "Each query parameter but map may be given once",
+            [{"field": key, "message": "is given more than once"} for key in repeated],
+        )
+    options: dict[str, object] = {key: value for key, value in params.items() if key != "map"}
+    if "map" in params:
+        options["map"] = params.getlist("map")
+    return options
+
+
+def import_route(resource: str) -> Route:
+    async def import_records(request: Request) -> Response:
+        ws = await workspace(request)
+        options = _import_options(request)
+        text = await _csv_body(request)
+        try:
+            header, rows = read_csv(io.StringIO(text, newline=""))
+        except CsvHeaderMissing as exc:
+            detail = {"field": "(body)", "message": str(exc)}
+            raise ApiError(422, f"The body {exc}", [detail]) from None
+        report = await ws.imports.run(resource, header, rows, options)
+        return json_response(to_json(report))
+
+    return Route(
+        f"/v1/crm/import/{resource}", import_records, methods=["POST"], name=f"import_{resource}"
+    )
+
+
+def export_route(resource: str) -> Route:
+    async def export_records(request: Request) -> Response:
+        ws = await workspace(request)
+        params = query(request)
+        format = params.pop("format", "csv")
+        details = [{"field": name, "message": "is not a known field"} for name in sorted(params)]
+        if format not in FORMATS:
+            details.append({"field": "format", "message": f"must be one of: {', '.join(FORMATS)}"})
+        if details:
+            raise ApiError(422, "Invalid query parameters", details)
+        batches = ws.exports.batches(resource)
+
+        async def body() -> AsyncIterator[bytes]:
+            async for text in export_text(resource, format, batches):
+                yield text.encode()
+
+        filename = f"{ws.id}-{resource}.{format}"
+        return StreamingResponse(
+            body(),
+            media_type=FORMATS[format],
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
+
+    return Route(
+        f"/v1/crm/export/{resource}", export_records, methods=["GET"], name=f"export_{resource}"
+    )
+
+
+routes = [
+    *(import_route(resource) for resource in IMPORT_KINDS),
+    *(export_route(resource) for resource in EXPORT_KINDS),
+]
