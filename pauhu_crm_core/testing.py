@@ -3,6 +3,7 @@ stands still, a mailer that records, a scorer with fixed answers."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import anyio
@@ -61,6 +62,29 @@ class RecordingMailer:
 
     def to(self, address: str) -> list[EmailMessage]:
         return [message for message in self.sent if message.to == address]
+
+
+class RecordingBatchMailer(RecordingMailer):
+    """A ``RecordingMailer`` that is also a ``BatchMailer``: ``send_many`` answers each
+    message's receipt or ``ProviderError`` (from ``fail_for``), and ``batches`` keeps the
+    size of each call. ``crash_after`` raises ``RuntimeError`` in the middle of a batch,
+    after the messages before it were kept, as a process dying mid-batch would."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches: list[int] = []
+
+    async def send_many(
+        self, messages: Sequence[EmailMessage]
+    ) -> Sequence[SendReceipt | ProviderError]:
+        self.batches.append(len(messages))
+        answers: list[SendReceipt | ProviderError] = []
+        for message in messages:
+            try:
+                answers.append(await self.send(message))
+            except ProviderError as exc:
+                answers.append(exc)
+        return answers
 
 
 class FixedScorer:

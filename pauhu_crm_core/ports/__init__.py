@@ -33,6 +33,7 @@ from .records import (
 )
 from .scoring import AppliedScore, Scorer, ScoreRepository
 from .sequences import (
+    BatchMailer,
     DeliveryClaim,
     DeliveryRepository,
     DueEnrollment,
@@ -57,6 +58,7 @@ __all__ = [
     "AppliedScore",
     "AuditFilter",
     "AuditRepository",
+    "BatchMailer",
     "Clock",
     "CompanyFilter",
     "CompanyRepository",

@@ -20,6 +20,7 @@ from ..entities import (
     OutboxMessage,
     Page,
 )
+from ..errors import ProviderError
 from ..mail import EmailMessage, SendReceipt
 
 
@@ -153,6 +154,10 @@ class DeliveryRepository(Protocol):
 @runtime_checkable
 class OutboxRepository(Protocol):
     async def add(self, message: OutboxMessage) -> None: ...
+    async def add_many(self, messages: Sequence[OutboxMessage]) -> None:
+        """Keep these messages (one batch)."""
+        ...
+
     async def find(self, *, to: str | None = None, limit: int, offset: int) -> Page[OutboxMessage]:
         """Kept messages, newest first; ``to`` keeps those sent to that address."""
         ...
@@ -168,3 +173,21 @@ class Mailer(Protocol):
 
     async def send(self, message: EmailMessage) -> SendReceipt: ...
     async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class BatchMailer(Mailer, Protocol):
+    """A ``Mailer`` that can also take a whole batch in one call (one transaction, one
+    request to a provider's batch API…). The engine uses ``send_many`` when a mailer has
+    it, and ``send``, a few at a time, when it has not.
+
+    The answer has one entry per message, in the order given: its receipt, or the
+    ``ProviderError`` that refused or failed it, so one bad message never fails the
+    others. Raising ``ProviderError`` means none of the batch went out. Any other
+    exception means the outcome of every message is unknown (the engine then leaves
+    their claims to become ``uncertain``).
+    """
+
+    async def send_many(
+        self, messages: Sequence[EmailMessage]
+    ) -> Sequence[SendReceipt | ProviderError]: ...

@@ -9,7 +9,8 @@ A run works in batches of due enrolments (one query each):
    with a unique key *before* the mailer is called. Of several overlapping
    runs — in this process or others — only the one whose row was written
    owns the send; the others skip it.
-3. **Send** outside any transaction, a few at a time.
+3. **Send** outside any transaction: the whole batch in one call when the mailer
+   is a ``BatchMailer`` (the outbox: one insert, one commit), else a few at a time.
 4. **Record** the outcomes: the delivery's status, an ``email`` activity on
    the contact, and the enrolment moved on to its next step (or completed).
 
@@ -39,8 +40,8 @@ from ..entities import (
 )
 from ..errors import ProviderError
 from ..ids import new_id
-from ..mail import EmailMessage
-from ..ports import DeliveryClaim, DueEnrollment, Mailer
+from ..mail import EmailMessage, SendReceipt
+from ..ports import BatchMailer, DeliveryClaim, DueEnrollment, Mailer
 from ..sequence_rules import advanced, message_id, stopped
 from ..templates import placeholder_values, render_html, render_text
 from ..unsubscribe import make_token
@@ -207,6 +208,8 @@ class SequenceEngine:
     async def _send_all(
         self, work: Sequence[tuple[Delivery, DueEnrollment, EmailMessage]], mailer: Mailer
     ) -> list[_Outcome]:
+        if isinstance(mailer, BatchMailer):
+            return await self._send_batch(work, mailer)
         limiter = anyio.CapacityLimiter(self._settings.send_concurrency)
         outcomes: list[_Outcome] = []
 
@@ -223,6 +226,33 @@ class SequenceEngine:
             for delivery, due, message in work:
                 group.start_soon(send, delivery, due, message)
         return outcomes
+
+    async def _send_batch(
+        self, work: Sequence[tuple[Delivery, DueEnrollment, EmailMessage]], mailer: BatchMailer
+    ) -> list[_Outcome]:
+        if not work:
+            return []
+        try:
+            messages = [message for _, _, message in work]
+            answers: Sequence[SendReceipt | ProviderError] = await mailer.send_many(messages)
+        except ProviderError as exc:  # none of the batch went out
+            answers = [exc] * len(work)
+        if len(answers) != len(work):
+            # Which message an answer is about is unknown: raise, and leave every claim of
+            # the batch to become uncertain rather than record a guess.
+            raise RuntimeError(
+                f"{type(mailer).__name__}.send_many answered {len(answers)} outcomes "
+                f"for {len(work)} messages"
+            )
+        return [
+            _Outcome(
+                delivery=delivery,
+                due=due,
+                message=message,
+                error=answer if isinstance(answer, ProviderError) else None,
+            )
+            for (delivery, due, message), answer in zip(work, answers, strict=True)
+        ]
 
     async def _record(self, outcomes: Sequence[_Outcome], now: datetime) -> None:
         deliveries: list[Delivery] = []

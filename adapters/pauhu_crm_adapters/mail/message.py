@@ -9,6 +9,7 @@ mailer would later reject.
 from __future__ import annotations
 
 import email.policy
+import functools
 import re
 from datetime import datetime
 from email.headerregistry import Address
@@ -86,9 +87,17 @@ def _single_address(name: str, value: str) -> Address:
     return addresses[0]
 
 
+@functools.lru_cache(maxsize=32)
+def _sender_address(value: str) -> Address:
+    # Parsed once per distinct sender: a run sends every message from the same one, and
+    # ``email.headerregistry`` is slow. (A refusal raises, and is not cached.) Recipients
+    # are parsed every time: they differ, and a cache of them would hold personal data.
+    return _single_address("From", value)
+
+
 def sender_and_recipient(message: EmailMessage) -> tuple[Address, Address]:
     """The parsed ``From`` and ``To`` addresses (display name and addr-spec)."""
-    return _single_address("From", message.sender), _single_address("To", message.to)
+    return _sender_address(message.sender), _single_address("To", message.to)
 
 
 def build_mime_message(message: EmailMessage, *, date: datetime) -> MimeMessage:

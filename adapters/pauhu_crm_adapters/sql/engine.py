@@ -10,6 +10,18 @@ of work that write, which takes the write lock up front and so queues on the
 busy timeout. A deferred ``BEGIN`` that later tries to write fails at once
 with "database is locked" when another writer got there first, because SQLite
 cannot wait for a lock it would need to upgrade a read transaction.
+
+PostgreSQL gets ``plan_cache_mode = force_custom_plan`` on every new
+connection. asyncpg prepares each statement once per connection, and after
+five executions PostgreSQL may switch a prepared statement to a *generic*
+plan, made without the parameters' values and kept until the table is next
+analysed. Here that plan is wrong twice over: one workspace may hold a
+million rows and the next two hundred (``workspace_id = $1`` cannot be
+estimated without its value), and tables grow fast between analyses (a
+fresh install's first big campaign filled ``deliveries`` under a generic
+plan made while it was nearly empty: a sequential scan per row, seconds per
+batch). Every statement here is short, so planning it each time (~0.1 ms) is
+far cheaper than one wrong plan. Needs PostgreSQL 12 or later.
 """
 
 from __future__ import annotations
@@ -29,6 +41,8 @@ READ_ONLY = "pauhu_read_only"
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
+_POSTGRESQL_SETTINGS = ("SET plan_cache_mode = force_custom_plan",)
+
 _SQLITE_PRAGMAS = (
     # First, so that everything after it waits for locks instead of failing.
     f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
@@ -43,7 +57,20 @@ def create_sql_engine(url: str, **engine_options: Any) -> AsyncEngine:
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
         event.listen(engine.sync_engine, "begin", _begin_sqlite_transaction)
+    elif engine.dialect.name == "postgresql":
+        event.listen(engine.sync_engine, "connect", _configure_postgresql_connection)
     return engine
+
+
+def _configure_postgresql_connection(dbapi_connection: Any, _record: Any) -> None:
+    # A SET rather than asyncpg's ``server_settings``: a pooler in front of the server
+    # (PgBouncer) refuses startup parameters it does not know, but passes a SET through.
+    cursor = dbapi_connection.cursor()
+    try:
+        for setting in _POSTGRESQL_SETTINGS:
+            cursor.execute(setting)
+    finally:
+        cursor.close()
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:

@@ -6,10 +6,15 @@ messages are found and erased by it (``ix_outbox_to``), compared exactly.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.exc import IntegrityError
 
 from pauhu_crm_core.entities import OutboxMessage, Page
 
+from ..errors import translate_write_error
 from ..tables import outbox
 from .base import RowValues, TenantTableBase, equal_to
 
@@ -51,6 +56,17 @@ class SqlOutboxRepository(TenantTableBase[OutboxMessage]):
 
     async def add(self, message: OutboxMessage) -> None:
         await self._add(message)
+
+    async def add_many(self, messages: Sequence[OutboxMessage]) -> None:
+        """One executemany INSERT (the outbox mailer keeps a whole batch of sends at once)."""
+        if not messages:
+            return
+        rows = [{"workspace_id": self._workspace_id, **outbox_message_values(m)} for m in messages]
+        try:
+            await self._conn.execute(insert(outbox), rows)
+        except IntegrityError as exc:
+            # Which row broke a rule is unknown in a batch, so name a value only for one.
+            raise translate_write_error(exc, outbox, rows[0] if len(rows) == 1 else {}) from exc
 
     async def find(self, *, to: str | None = None, limit: int, offset: int) -> Page[OutboxMessage]:
         """Newest first; ``to`` keeps the messages sent to exactly that address
