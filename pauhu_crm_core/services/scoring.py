@@ -9,6 +9,19 @@ configured limit. One that fails leaves its contacts unscored and counts
 them in ``errors``; it never aborts the run. Every applied evaluation is
 kept in the score history, and scored contacts that can be mailed are
 enrolled in the active sequence of their segment.
+
+A run is a pipeline, so that the scorer — the slow part, an LLM answering in
+seconds — is never kept waiting by the database:
+
+* the reader reads batch *n + 1* and starts its evaluations while batch *n*'s
+  are still in flight; one limiter for the whole run bounds them, and serves
+  them first come first served, so an earlier batch's finish first;
+* one writer applies the batches in the order they were read (the history
+  stays in order), each once every evaluation it needs has finished, while
+  the next ones are evaluated.
+
+The reader runs at most ``READ_AHEAD`` batches ahead of the writer, so a run
+over a million contacts holds a few batches in memory, not all of them.
 """
 
 from __future__ import annotations
@@ -19,7 +32,8 @@ from datetime import datetime
 from typing import Any
 
 import anyio
-from attrs import frozen
+from anyio.abc import ObjectReceiveStream
+from attrs import define, frozen
 
 from ..commands import ScoreHistoryQuery
 from ..entities import (
@@ -51,6 +65,9 @@ from .common import fetch, page_window
 from .context import WorkspaceContext
 
 TOP_PROSPECTS = 10
+READ_AHEAD = 4
+"""Batches read and waiting for the writer, at most: enough to keep the scorer busy while the
+writer applies one (later batches meet few new companies), and a bound on memory."""
 
 
 @frozen(kw_only=True)
@@ -85,6 +102,28 @@ class _Evaluated:
     """The hash of the profile that was evaluated (kept in the score history)."""
 
 
+class _Pending:
+    """One lead's evaluation in this run: set once, when it has finished."""
+
+    def __init__(self) -> None:
+        self.finished = anyio.Event()
+        self.outcome: _Evaluated | _Failed = _FAILED
+
+
+@frozen
+class _Batch:
+    """Contacts read together, by lead key; the writer applies them as one."""
+
+    groups: Mapping[str, list[Contact]]
+    size: int
+
+
+@define
+class _Tally:
+    scored: int = 0
+    errors: int = 0
+
+
 def lead_key(contact: Contact, companies: Mapping[str, Company]) -> str:
     """What is evaluated for a contact: its company, or itself when it has none."""
     if contact.company_id is not None and contact.company_id in companies:
@@ -100,61 +139,93 @@ class ScoringService:
         self, *, rescore: bool = False, progress: Callable[[int], None] | None = None
     ) -> ScoringResult:
         """Score the workspace's contacts; ``progress`` hears how many contacts each batch
-        covered (a terminal progress bar, say)."""
+        covered, once it is written (a terminal progress bar, say)."""
         settings = self._context.runtime.scoring
-        evaluations: dict[str, _Evaluated | _Failed] = {}
-        scored = errors = 0
-        after_id: str | None = None
-        while True:
-            async with self._context.reading() as uow:
-                contacts = await uow.contacts.scoring_candidates(
-                    rescore=rescore, after_id=after_id, limit=settings.batch_size
-                )
-                if not contacts:
-                    break
-                company_ids = {c.company_id for c in contacts if c.company_id}
-                companies = {c.id: c for c in await uow.companies.get_many(company_ids)}
-            after_id = contacts[-1].id
-            groups: dict[str, list[Contact]] = defaultdict(list)
-            for contact in contacts:
-                groups[lead_key(contact, companies)].append(contact)
-            budget = settings.max_evaluations_per_run - len(evaluations)
-            new_keys = [key for key in groups if key not in evaluations][: max(budget, 0)]
-            await self._evaluate(
-                {key: _profile(groups[key], companies) for key in new_keys}, evaluations
-            )
-            batch_scored, batch_errors = await self._apply(groups, evaluations)
-            scored += batch_scored
-            errors += batch_errors
-            if progress is not None:
-                progress(len(contacts))
+        limiter = anyio.CapacityLimiter(settings.concurrency)
+        evaluations: dict[str, _Pending] = {}
+        tally = _Tally()
+        to_write, written = anyio.create_memory_object_stream[_Batch](READ_AHEAD)
+        async with anyio.create_task_group() as group:
+            group.start_soon(self._write_batches, written, evaluations, tally, progress)
+            async with to_write:
+                after_id: str | None = None
+                while True:
+                    batch = await self._read_batch(rescore, after_id, settings.batch_size)
+                    if batch is None:
+                        break
+                    after_id, groups, companies = batch
+                    # Over this run's evaluation budget, a lead waits for the next run.
+                    budget = max(settings.max_evaluations_per_run - len(evaluations), 0)
+                    new_keys = [key for key in groups if key not in evaluations][:budget]
+                    for key in new_keys:
+                        evaluations[key] = _Pending()
+                        group.start_soon(
+                            self._evaluate,
+                            _profile(groups[key], companies),
+                            evaluations[key],
+                            limiter,
+                        )
+                    size = sum(len(contacts) for contacts in groups.values())
+                    await to_write.send(_Batch(groups=groups, size=size))
         async with self._context.writing() as uow:
             await self._context.audit(uow, "run", "scoring")
             await uow.commit()
-        return ScoringResult(scored=scored, errors=errors)
+        return ScoringResult(scored=tally.scored, errors=tally.errors)
+
+    async def _read_batch(
+        self, rescore: bool, after_id: str | None, limit: int
+    ) -> tuple[str, dict[str, list[Contact]], dict[str, Company]] | None:
+        """The next contacts to score by lead key, with their companies; ``None`` at the end."""
+        async with self._context.reading() as uow:
+            contacts = await uow.contacts.scoring_candidates(
+                rescore=rescore, after_id=after_id, limit=limit
+            )
+            if not contacts:
+                return None
+            company_ids = {c.company_id for c in contacts if c.company_id}
+            companies = {c.id: c for c in await uow.companies.get_many(company_ids)}
+        groups: dict[str, list[Contact]] = defaultdict(list)
+        for contact in contacts:
+            groups[lead_key(contact, companies)].append(contact)
+        return contacts[-1].id, groups, companies
 
     async def _evaluate(
-        self, profiles: Mapping[str, LeadProfile], into: dict[str, _Evaluated | _Failed]
+        self, profile: LeadProfile, into: _Pending, limiter: anyio.CapacityLimiter
     ) -> None:
         scorer = self._context.runtime.scorer
-        limiter = anyio.CapacityLimiter(self._context.runtime.scoring.concurrency)
-
-        async def evaluate(key: str, profile: LeadProfile) -> None:
+        try:
             async with limiter:
                 try:
                     evaluation = await scorer.evaluate(profile)
                 except ProviderError:
-                    into[key] = _FAILED
                     return
             # A scorer's answer is checked, never trusted: a bad one counts as a failure.
-            if evaluation_problems(evaluation):
-                into[key] = _FAILED
-            else:
-                into[key] = _Evaluated(evaluation, profile.snapshot_hash())
+            if not evaluation_problems(evaluation):
+                into.outcome = _Evaluated(evaluation, profile.snapshot_hash())
+        finally:
+            into.finished.set()
 
-        async with anyio.create_task_group() as group:
-            for key, profile in profiles.items():
-                group.start_soon(evaluate, key, profile)
+    async def _write_batches(
+        self,
+        batches: ObjectReceiveStream[_Batch],
+        evaluations: Mapping[str, _Pending],
+        tally: _Tally,
+        progress: Callable[[int], None] | None,
+    ) -> None:
+        """Apply each batch, in the order read, once the evaluations it needs are done."""
+        async with batches:
+            async for batch in batches:
+                outcomes: dict[str, _Evaluated | _Failed] = {}
+                for key in batch.groups:
+                    pending = evaluations.get(key)
+                    if pending is not None:
+                        await pending.finished.wait()
+                        outcomes[key] = pending.outcome
+                scored, errors = await self._apply(batch.groups, outcomes)
+                tally.scored += scored
+                tally.errors += errors
+                if progress is not None:
+                    progress(batch.size)
 
     async def _apply(
         self,
