@@ -3,8 +3,9 @@
 For each backend: a throw-away database (an SQLite file in a temporary
 directory; a PostgreSQL database ``pauhu_bench_…`` created and dropped on
 127.0.0.1), the generated data bulk-loaded into it, then the in-process,
-HTTP, engine and scoring scenarios in that order. Writes
-``<out>/<UTC time>-<size>.json`` and re-renders ``docs/performance.md``.
+HTTP, engine and scoring scenarios in that order (``--only`` picks some of
+them). Writes ``<out>/<UTC time>-<size>.json`` and re-renders
+``docs/performance.md``.
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BIG = "ws-bench-big"
 SCORING = "ws-bench-scoring"
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
+GROUPS = ("library", "http", "engine", "scoring")
+"""The scenario groups, in the order a run takes them."""
 
 
 def progress(message: str) -> None:
@@ -108,7 +111,7 @@ async def database_version(url: str) -> str:
 
 
 async def run_backend(
-    backend: str, scale: Scale, postgres_url: str, out: Path
+    backend: str, scale: Scale, postgres_url: str, out: Path, only: frozenset[str]
 ) -> tuple[dict[str, Any], str]:
     load_start = os.getloadavg()
     results: list[Result] = []
@@ -125,35 +128,39 @@ async def run_backend(
             contacts = [c.id for c in find_sample(big, 500, seed=11)]
             companies = list(dict.fromkeys(c.company_id for c in find_sample(big, 800, seed=12)))
             company_ids = [c for c in companies if c is not None][:500]
-            progress(f"{backend}: in-process scenarios")
-            results += await run_library(
-                crm,
-                BIG,
-                contacts,
-                company_ids,
-                scale.library_iterations,
-                scale.library_seconds,
-                progress,
-            )
-        progress(f"{backend}: HTTP scenarios")
-        server = BenchServer(url, out / f"server-{backend}.log")
-        try:
-            await server.wait_ready()
-            results += await run_http(
-                server,
-                BIG,
-                contacts,
-                scale.http_requests,
-                scale.http_concurrency,
-                scale.http_seconds,
-                progress,
-            )
-        finally:
-            server.stop()
-        progress(f"{backend}: sequence engine")
-        results.append(await run_engine(url, BIG, scale.due_enrollments, progress))
-        progress(f"{backend}: scoring run")
-        results.append(await run_scoring(url, SCORING, scale.scoring_companies, progress))
+            if "library" in only:
+                progress(f"{backend}: in-process scenarios")
+                results += await run_library(
+                    crm,
+                    BIG,
+                    contacts,
+                    company_ids,
+                    scale.library_iterations,
+                    scale.library_seconds,
+                    progress,
+                )
+        if "http" in only:
+            progress(f"{backend}: HTTP scenarios")
+            server = BenchServer(url, out / f"server-{backend}.log")
+            try:
+                await server.wait_ready()
+                results += await run_http(
+                    server,
+                    BIG,
+                    contacts,
+                    scale.http_requests,
+                    scale.http_concurrency,
+                    scale.http_seconds,
+                    progress,
+                )
+            finally:
+                server.stop()
+        if "engine" in only:
+            progress(f"{backend}: sequence engine")
+            results.append(await run_engine(url, BIG, scale.due_enrollments, progress))
+        if "scoring" in only:
+            progress(f"{backend}: scoring run")
+            results.append(await run_scoring(url, SCORING, scale.scoring_companies, progress))
         results.append(
             Result(
                 name="export_rss",
@@ -206,6 +213,7 @@ async def run(arguments: argparse.Namespace, scale: Scale) -> Path:
     document: dict[str, Any] = {
         "run": {
             "command": "python -m bench " + " ".join(sys.argv[1:]),
+            "only": sorted(arguments.only, key=GROUPS.index),
             "commit": commit(),
             "started_at": started_at.isoformat(),
             "machine": machine(),
@@ -227,7 +235,9 @@ async def run(arguments: argparse.Namespace, scale: Scale) -> Path:
         "backends": {},
     }
     for backend in backends:
-        data, version = await run_backend(backend, scale, arguments.postgres_url, out)
+        data, version = await run_backend(
+            backend, scale, arguments.postgres_url, out, arguments.only
+        )
         document["backends"][backend] = data
         if backend == "postgres":
             document["run"]["machine"]["postgres"] = version
@@ -249,6 +259,17 @@ def vars_of(volume: Volume) -> dict[str, int]:
     }
 
 
+def scenario_groups(value: str) -> frozenset[str]:
+    """``--only engine,scoring``: the groups named, each one of ``GROUPS``."""
+    chosen = frozenset(name.strip() for name in value.split(",") if name.strip())
+    unknown = chosen - set(GROUPS)
+    if not chosen or unknown:
+        raise argparse.ArgumentTypeError(
+            f"expected a comma-separated list of {', '.join(GROUPS)}; got {value!r}"
+        )
+    return chosen
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     size = parser.add_mutually_exclusive_group(required=True)
@@ -256,7 +277,12 @@ def main() -> None:
     size.add_argument("--full", action="store_true", help="1M contacts, 50 small workspaces")
     size.add_argument("--contacts", type=int, help="the full run's proportions at N contacts")
     parser.add_argument("--backend", choices=("sqlite", "postgres", "both"), default="both")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="where the JSON result goes (default bench/results; bench/results/partial "
+        "with --only, so that a partial run never stands for a whole one in the doc)",
+    )
     parser.add_argument(
         "--postgres-url",
         default=os.environ.get("PAUHU_CRM_BENCH_POSTGRES_URL", DEFAULT_POSTGRES),
@@ -264,6 +290,13 @@ def main() -> None:
     )
     parser.add_argument("--doc", type=Path, default=ROOT / "docs" / "performance.md")
     parser.add_argument("--no-doc", action="store_true", help="write only the JSON result")
+    parser.add_argument(
+        "--only",
+        type=scenario_groups,
+        default=frozenset(GROUPS),
+        metavar="GROUP[,GROUP…]",
+        help=f"run only these scenario groups, of {', '.join(GROUPS)} (default: all)",
+    )
     arguments = parser.parse_args()
     if arguments.contacts is not None and not 1_000 <= arguments.contacts <= 10_000_000:
         parser.error("--contacts must be between 1000 and 10000000")
@@ -271,6 +304,11 @@ def main() -> None:
     if arguments.backend != "sqlite" and host not in ("127.0.0.1", "localhost", "::1"):
         parser.error("the benchmark only talks to a PostgreSQL on this machine")
     scale = QUICK if arguments.quick else FULL if arguments.full else custom(arguments.contacts)
+    partial = arguments.only != frozenset(GROUPS)
+    if arguments.out is None:
+        arguments.out = ROOT / "bench" / "results" / ("partial" if partial else "")
+    # docs/performance.md shows every scenario: a run of some of them does not re-render it.
+    arguments.no_doc = arguments.no_doc or partial
     arguments.out.mkdir(parents=True, exist_ok=True)
     anyio.run(run, arguments, scale)
     if not arguments.no_doc:
