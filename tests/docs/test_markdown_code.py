@@ -25,6 +25,7 @@ PAGES = [
     "docs/adapters.md",
     "docs/concepts.md",
     "docs/deployment.md",
+    "docs/import-export.md",
 ]
 NOT_RUN = "<!-- not-run -->"
 FENCE = re.compile(r"^```python\s*$")
