@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+from types import FrameType
 from typing import Any
 
 import anyio
@@ -20,7 +22,14 @@ from .cli_privacy import contacts
 from .cli_run import run
 from .cli_transfer import export_command, import_command
 from .representation import to_json
-from .settings import AUTH_MODES, DEFAULT_DATABASE_URL, LOG_LEVELS, Settings, SettingsError
+from .settings import (
+    AUTH_MODES,
+    DEFAULT_DATABASE_URL,
+    LOG_FORMATS,
+    LOG_LEVELS,
+    Settings,
+    SettingsError,
+)
 
 
 @click.group()
@@ -65,14 +74,25 @@ main.add_command(export_command)
     type=click.Choice(LOG_LEVELS),
     help="How much the server logs (env PAUHU_CRM_LOG_LEVEL). [default: info]",
 )
+@click.option(
+    "--log-format",
+    type=click.Choice(LOG_FORMATS),
+    help="text, or json: one JSON object a line with the request id "
+    "(env PAUHU_CRM_LOG_FORMAT). [default: text]",
+)
 def serve(**options: Any) -> None:
     """Serve the HTTP API (and /openapi.json) with uvicorn.
 
     Every setting can also come from its PAUHU_CRM_* environment variable; a
     flag wins over the variable. In auth mode `none` the server only listens
-    on a loopback address unless --allow-insecure-no-auth is given.
+    on a loopback address unless --allow-insecure-no-auth is given. SIGTERM
+    stops it gracefully: requests in flight finish (within
+    PAUHU_CRM_SHUTDOWN_TIMEOUT_SECONDS), the database is closed, and it exits 0.
     """
     import uvicorn
+
+    from .bootstrap import build_metrics
+    from .logging_setup import logging_config
 
     try:
         settings = Settings.from_env(**options)
@@ -87,8 +107,15 @@ def serve(**options: Any) -> None:
             f"refusing to listen on {settings.host} without authentication: use "
             "--auth-mode api_key, a loopback --host, or --allow-insecure-no-auth"
         )
+    try:
+        build_metrics(settings)  # fails here, not in a worker, when the extra is missing
+    except RuntimeError as exc:
+        raise click.UsageError(str(exc)) from None
     # Workers are separate processes: they read the settings back from the environment.
     os.environ.update(settings.to_env())
+    # uvicorn stops on SIGTERM, then raises it again once its own handler is gone; this
+    # one turns that into a clean exit (status 0), as it does a SIGTERM during start-up.
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     uvicorn.run(
         "pauhu_crm_apps.api:app_from_env",
         factory=True,
@@ -96,8 +123,14 @@ def serve(**options: Any) -> None:
         port=settings.port,
         workers=settings.workers,
         log_level=settings.log_level,
+        log_config=logging_config(settings.log_level, settings.log_format),
+        timeout_graceful_shutdown=settings.shutdown_timeout_seconds or None,
         server_header=False,
     )
+
+
+def _exit_cleanly(_signal: int, _frame: FrameType | None) -> None:
+    raise SystemExit(0)
 
 
 @main.command()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import anyio
 import click
 
-from .bootstrap import open_crm_from_settings
+from .bootstrap import build_metrics, open_crm_from_settings
+from .logging_setup import configure_logging
 from .representation import format_datetime
 from .scheduler import run_scheduler
 from .settings import Settings, SettingsError
@@ -30,16 +30,20 @@ def scheduler(database_url: str | None) -> None:
     scoring at PAUHU_CRM_SCHEDULE_SCORING (0 6 * * *), each in every workspace's
     own time zone. Any number of schedulers may share one database: each
     scheduled time runs once, and one missed while all were down runs once
-    when one comes back.
+    when one comes back. Logs follow PAUHU_CRM_LOG_LEVEL and PAUHU_CRM_LOG_FORMAT;
+    with PAUHU_CRM_METRICS=true, /metrics is served on
+    PAUHU_CRM_HOST:PAUHU_CRM_SCHEDULER_METRICS_PORT.
     """
     settings = settings_or_usage_error(database_url=database_url)
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    configure_logging(settings.log_level, settings.log_format)
+    try:
+        metrics = build_metrics(settings)
+    except RuntimeError as exc:
+        raise click.UsageError(str(exc)) from None
 
     async def run() -> None:
-        async with open_crm_from_settings(settings) as crm:
-            await run_scheduler(crm, settings)
+        async with open_crm_from_settings(settings, metrics=metrics) as crm:
+            await run_scheduler(crm, settings, metrics=metrics)
 
     anyio.run(run)
 

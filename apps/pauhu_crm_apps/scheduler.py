@@ -8,6 +8,11 @@ number of schedulers can do — and runs it. A time missed while every
 replica was down therefore runs once when one comes back (within the
 catch-up window), not once per missed tick. SIGTERM and SIGINT stop the
 loop after the running job has finished (or timed out).
+
+With metrics on, each run this process makes is counted by job and outcome,
+and ``/metrics`` is served on ``host:scheduler_metrics_port`` by a small
+uvicorn server inside the scheduler's event loop (it leaves the signals to
+the scheduler).
 """
 
 from __future__ import annotations
@@ -16,11 +21,14 @@ import logging
 import os
 import signal
 import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import anyio
+import uvicorn
 from attrs import frozen
 from croniter import croniter
 
@@ -28,6 +36,9 @@ from pauhu_crm_core import CRM
 from pauhu_crm_core.entities import JobRun
 
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from .metrics_adapters import CrmMetrics
 
 logger = logging.getLogger("pauhu_crm.scheduler")
 
@@ -78,6 +89,7 @@ class Scheduler:
         tick_seconds: float = 15.0,
         job_timeout: float = 3600.0,
         runner: str | None = None,
+        on_run: Callable[[JobRun], None] | None = None,
     ) -> None:
         self._crm = crm
         self._schedules = tuple(schedules)
@@ -86,6 +98,7 @@ class Scheduler:
         self._job_timeout = job_timeout
         self._runner = runner or runner_name()
         self._stale_checked_at: datetime | None = None
+        self._on_run = on_run
 
     async def tick(self, stop: anyio.Event | None = None) -> list[JobRun]:
         """Run every firing that is due and unclaimed; answer the runs this call made."""
@@ -117,6 +130,8 @@ class Scheduler:
                         "%s in %s for %s: %s", run.job, run.workspace_id, fire, run.status.value
                     )
                     ran.append(run)
+                    if self._on_run is not None:
+                        self._on_run(run)
         return ran
 
     async def run_until(self, stop: anyio.Event) -> None:
@@ -129,14 +144,16 @@ class Scheduler:
         logger.info("scheduler %s stopped", self._runner)
 
 
-async def run_scheduler(crm: CRM, settings: Settings) -> None:
-    """Run the scheduler until SIGTERM or SIGINT."""
+async def run_scheduler(crm: CRM, settings: Settings, *, metrics: CrmMetrics | None = None) -> None:
+    """Run the scheduler until SIGTERM or SIGINT; with ``metrics``, count its runs and serve
+    them on ``settings.scheduler_metrics_port``."""
     scheduler = Scheduler(
         crm,
         schedules_from(settings),
         catch_up=timedelta(seconds=settings.scheduler_catch_up_seconds),
         tick_seconds=settings.scheduler_tick_seconds,
         job_timeout=settings.job_timeout_seconds,
+        on_run=metrics.observe_job_run if metrics is not None else None,
     )
     stop = anyio.Event()
 
@@ -149,5 +166,44 @@ async def run_scheduler(crm: CRM, settings: Settings) -> None:
 
     async with anyio.create_task_group() as group:
         group.start_soon(stop_on_signal)
+        if metrics is not None:
+            server = metrics_server(metrics, settings)
+            group.start_soon(server.serve)
         await scheduler.run_until(stop)
-        group.cancel_scope.cancel()
+        if metrics is not None:
+            server.should_exit = True  # lets it close its socket; then the group ends
+        else:
+            group.cancel_scope.cancel()
+
+
+def metrics_server(metrics: CrmMetrics, settings: Settings) -> uvicorn.Server:
+    """A uvicorn server of ``/metrics`` alone, that leaves SIGTERM and SIGINT to the caller."""
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+
+    from .api.metrics import metrics_routes
+    from .api.middleware import RequestContextMiddleware
+    from .api.security_headers import RAW_SECURITY_HEADERS
+
+    app = Starlette(
+        routes=metrics_routes(metrics, settings.metrics_token),
+        middleware=[Middleware(RequestContextMiddleware, default_headers=RAW_SECURITY_HEADERS)],
+    )
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.scheduler_metrics_port,
+        lifespan="off",
+        access_log=False,
+        log_config=None,  # the scheduler configured logging already
+        server_header=False,
+    )
+    return _QuietServer(config)
+
+
+class _QuietServer(uvicorn.Server):
+    @contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        # uvicorn would take SIGTERM and SIGINT over (and raise them again on exit); the
+        # scheduler has its own handling, and stops this server itself.
+        yield

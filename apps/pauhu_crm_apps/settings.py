@@ -28,6 +28,7 @@ ScorerKind = Literal["rules", "openai"]
 SCORER_KINDS: tuple[ScorerKind, ...] = ("rules", "openai")
 AUTH_MODES: tuple[AuthMode, ...] = ("none", "api_key")
 LOG_LEVELS = ("debug", "info", "warning", "error")
+LOG_FORMATS = ("text", "json")
 
 
 class SettingsError(ValueError):
@@ -64,6 +65,13 @@ class Settings:
     )
     log_level: str = field(
         default="info", metadata={"help": "Log level: debug, info, warning or error."}
+    )
+    log_format: str = field(
+        default="text",
+        metadata={
+            "help": "`text`, or `json`: one JSON object a line (time, level, logger, message, "
+            "request_id, exception), for `serve` and `scheduler`."
+        },
     )
     mail_url: str = field(
         default="outbox:",
@@ -152,6 +160,36 @@ class Settings:
         default=30.0,
         metadata={"help": "A request running longer is cancelled with a 503; 0 disables."},
     )
+    shutdown_timeout_seconds: int = field(
+        default=25,
+        metadata={
+            "help": "On SIGTERM, `serve` stops accepting connections and waits this long for "
+            "requests in flight before cancelling them and closing the database; 0 waits "
+            "for ever."
+        },
+    )
+    metrics: bool = field(
+        default=False,
+        metadata={
+            "help": "Prometheus metrics: at /metrics of the API (`serve`) and on "
+            "PAUHU_CRM_SCHEDULER_METRICS_PORT (`scheduler`); needs the `metrics` extra "
+            "(prometheus-client). See docs/operations.md."
+        },
+    )
+    metrics_token: str = field(
+        default="",
+        metadata={
+            "help": "When set, /metrics wants `Authorization: Bearer <token>` (401 otherwise); "
+            "when empty it is open to whoever reaches the port."
+        },
+    )
+    scheduler_metrics_port: int = field(
+        default=9464,
+        metadata={
+            "help": "Port `pauhu-crm scheduler` serves /metrics on, at PAUHU_CRM_HOST, when "
+            "metrics are on."
+        },
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -179,6 +217,8 @@ class Settings:
             raise SettingsError(f"{ENV_PREFIX}AUTH_MODE must be one of: {', '.join(AUTH_MODES)}")
         if self.log_level not in LOG_LEVELS:
             raise SettingsError(f"{ENV_PREFIX}LOG_LEVEL must be one of: {', '.join(LOG_LEVELS)}")
+        if self.log_format not in LOG_FORMATS:
+            raise SettingsError(f"{ENV_PREFIX}LOG_FORMAT must be one of: {', '.join(LOG_FORMATS)}")
         if self.scorer not in SCORER_KINDS:
             raise SettingsError(f"{ENV_PREFIX}SCORER must be one of: {', '.join(SCORER_KINDS)}")
         if self.scorer == "openai" and not (self.scorer_base_url and self.scorer_model):
@@ -195,15 +235,21 @@ class Settings:
             "scheduler_catch_up_seconds",
             "job_timeout_seconds",
             "port",
+            "scheduler_metrics_port",
             "workers",
             "max_body_bytes",
             "max_sends_per_run",
             "scorer_concurrency",
             "max_scorer_calls_per_run",
         ):
-            if getattr(self, name) < (0 if name == "port" else 1):
+            if getattr(self, name) < (0 if name.endswith("port") else 1):
                 raise SettingsError(f"{ENV_PREFIX}{name.upper()} is out of range")
-        for name in ("rate_limit_per_second", "rate_limit_burst", "request_timeout_seconds"):
+        for name in (
+            "rate_limit_per_second",
+            "rate_limit_burst",
+            "request_timeout_seconds",
+            "shutdown_timeout_seconds",
+        ):
             if not 0 <= getattr(self, name) <= 1_000_000:  # 0 disables the limit
                 raise SettingsError(f"{ENV_PREFIX}{name.upper()} is out of range")
 

@@ -8,6 +8,7 @@ lifespans of mounted apps.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -17,12 +18,13 @@ from starlette.middleware import Middleware
 from pauhu_crm_core import Clock
 
 from ..admin import admin_routes
-from ..bootstrap import open_crm_from_settings
+from ..bootstrap import build_metrics, open_crm_from_settings
 from ..settings import Settings
 from .access_log import redact_access_log
-from .cors import CrmCORSMiddleware
+from .cors import CORS_DEFAULT_HEADERS, CrmCORSMiddleware
 from .errors import EXCEPTION_HANDLERS
 from .limits import RateLimitMiddleware, TimeoutMiddleware
+from .metrics import metrics_routes
 from .middleware import RequestContextMiddleware
 from .openapi import openapi_routes
 from .routes import (
@@ -40,7 +42,9 @@ from .routes import (
     unsubscribe,
     workspace,
 )
-from .security_headers import SecurityHeadersMiddleware
+from .security_headers import RAW_SECURITY_HEADERS
+
+logger = logging.getLogger("pauhu_crm.api")
 
 CRM_ROUTES = [
     *health.routes,
@@ -62,20 +66,35 @@ CRM_ROUTES = [
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Starlette:
     """The API app; ``clock`` replaces the system clock (tests freeze time with it)."""
     settings = settings or Settings()
+    metrics = build_metrics(settings)  # its own registry: apps in one process never share
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         redact_access_log()  # unsubscribe tokens travel in query strings
-        async with open_crm_from_settings(settings, clock=clock) as crm:
+        if metrics is not None and not settings.metrics_token and settings.auth_mode != "none":
+            logger.warning(
+                "/metrics is open to anyone who reaches this port: set PAUHU_CRM_METRICS_TOKEN"
+            )
+        async with open_crm_from_settings(settings, clock=clock, metrics=metrics) as crm:
             app.state.crm = crm
             yield
 
     app = Starlette(
-        routes=[*CRM_ROUTES, *openapi_routes(CRM_ROUTES), *admin_routes()],
+        routes=[
+            *CRM_ROUTES,
+            *openapi_routes(CRM_ROUTES),
+            *admin_routes(),
+            *metrics_routes(metrics, settings.metrics_token),
+        ],
         middleware=[
-            Middleware(SecurityHeadersMiddleware),  # outside everything: even a 500 gets them
-            # Outermost, so that every response — CORS preflights too — has a request id.
-            Middleware(RequestContextMiddleware),
+            # Outermost, and the only layer that wraps `send`: every response — a 500 it
+            # makes itself, CORS preflights too — gets a request id and the security
+            # headers, and is counted in the metrics.
+            Middleware(
+                RequestContextMiddleware,
+                default_headers=(*RAW_SECURITY_HEADERS, *CORS_DEFAULT_HEADERS),
+                metrics=metrics,
+            ),
             Middleware(
                 CrmCORSMiddleware,
                 allow_origins=list(settings.cors_origins),
@@ -95,6 +114,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.metrics = metrics
     return app
 
 

@@ -24,6 +24,7 @@ import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import error_response
+from .middleware import RESPONSE_STATE, ResponseState
 
 logger = logging.getLogger("pauhu_crm.api")
 
@@ -153,7 +154,10 @@ class RateLimitMiddleware:
 class TimeoutMiddleware:
     """A request running longer than ``seconds`` is cancelled; 503 if nothing was sent yet.
 
-    ``seconds`` of 0 disables the timeout.
+    ``seconds`` of 0 disables the timeout. Inside ``RequestContextMiddleware``
+    it reads whether the response has started from that layer's
+    ``ResponseState``, so that only one layer wraps ``send``; on its own it
+    tracks that itself.
     """
 
     def __init__(self, app: ASGIApp, *, seconds: float) -> None:
@@ -164,30 +168,38 @@ class TimeoutMiddleware:
         if self.seconds <= 0 or scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        response_started = False
+        state = scope.get(RESPONSE_STATE)
+        if isinstance(state, ResponseState):
+            tracked, inner_send = state, send
+        else:
+            tracked = ResponseState()
+            inner_send = _tracking(send, tracked)
+        # A cancel scope with a deadline is what anyio.fail_after opens, without its wrappers.
+        with anyio.CancelScope(deadline=anyio.current_time() + self.seconds) as deadline:
+            await self.app(scope, receive, inner_send)
+        if not deadline.cancelled_caught:
+            return
+        request_id = scope.get("state", {}).get("request_id", "-")
+        logger.warning(
+            "request timed out after %s s: %s %s [request %s]",
+            self.seconds,
+            scope.get("method"),
+            scope.get("path"),
+            request_id,
+        )
+        if tracked.started:
+            raise TimeoutError(f"request timed out after {self.seconds} s")
+        response = error_response(503, "The request took too long")
+        await response(scope, receive, send)
 
-        async def send_tracking(message: Message) -> None:
-            nonlocal response_started
-            if message["type"] == "http.response.start":
-                response_started = True
-            await send(message)
 
-        try:
-            with anyio.fail_after(self.seconds):
-                await self.app(scope, receive, send_tracking)
-        except TimeoutError:
-            request_id = scope.get("state", {}).get("request_id", "-")
-            logger.warning(
-                "request timed out after %s s: %s %s [request %s]",
-                self.seconds,
-                scope.get("method"),
-                scope.get("path"),
-                request_id,
-            )
-            if response_started:
-                raise
-            response = error_response(503, "The request took too long")
-            await response(scope, receive, send)
+def _tracking(send: Send, state: ResponseState) -> Send:
+    async def send_tracking(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            state.status = message["status"]
+        await send(message)
+
+    return send_tracking
 
 
 def _header(scope: Scope, name: bytes) -> str:

@@ -1,30 +1,79 @@
-"""The outermost layer of every request: a request id, and no stack trace ever leaks.
+"""The outermost layer of every request: its id, its headers, its metrics, and no leaked trace.
 
 Every response carries ``X-Request-ID`` (the caller's, when it is a sane
-token, else a new one). An exception nothing else handled is logged once with
-that id and its traceback, and the client gets a 500 in the error shape with
-the same id — never the exception's text.
+token, else a new one) and, in the app, the browser hardening headers of
+``security_headers.py``. An exception nothing else handled is logged once
+with that id and its traceback, and the client gets a 500 in the error shape
+with the same id — never the exception's text.
+
+It is one pure-ASGI layer with **one** ``send`` wrapper for all of that (and
+for the metrics' timing): every layer that wraps ``send`` costs a closure
+and a copied message per response, which showed up as about a fifth of the
+server's CPU on a list page (``bench/analysis.md`` §6). Layers further in
+that need to know whether the response has started (the timeout) read the
+``ResponseState`` this layer keeps in the scope instead of wrapping ``send``
+again.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
-import uuid
+import time
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..logging_setup import current_request_id
 from .errors import error_response
+from .metrics import route_template
+
+if TYPE_CHECKING:
+    from ..metrics_adapters import CrmMetrics
 
 logger = logging.getLogger("pauhu_crm.api")
 
 REQUEST_ID_HEADER = "x-request-id"
+_REQUEST_ID = b"x-request-id"
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+RESPONSE_STATE = "pauhu_crm.response"
+"""The scope key of the request's ``ResponseState``."""
+
+
+class ResponseState:
+    """What the outermost layer saw of the response: its status once it has started."""
+
+    __slots__ = ("status",)
+
+    def __init__(self) -> None:
+        self.status = 0
+
+    @property
+    def started(self) -> bool:
+        return self.status != 0
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    """Request id, the 500 boundary, and (options) default headers and request metrics.
+
+    ``default_headers`` (raw, lower-case names) are added to every response that
+    does not set them itself: the app passes the security headers there.
+    ``metrics`` counts and times every request by method, route template and
+    status.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        default_headers: Iterable[tuple[bytes, bytes]] = (),
+        metrics: CrmMetrics | None = None,
+    ) -> None:
         self.app = app
+        self.default_headers = tuple(default_headers)
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -32,37 +81,61 @@ class RequestContextMiddleware:
             return
         request_id = _request_id(scope)
         scope.setdefault("state", {})["request_id"] = request_id
-        response_started = False
+        response = scope[RESPONSE_STATE] = ResponseState()
+        id_header = (_REQUEST_ID, request_id.encode())
+        default_headers = self.default_headers
 
-        async def send_with_id(message: Message) -> None:
-            nonlocal response_started
+        async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                response_started = True
-                headers = [h for h in message.get("headers", []) if h[0] != b"x-request-id"]
-                headers.append((b"x-request-id", request_id.encode()))
+                response.status = message["status"]
+                headers = []
+                present = set()
+                for header in message.get("headers", ()):
+                    name = header[0].lower()
+                    if name != _REQUEST_ID:
+                        present.add(name)
+                        headers.append(header)
+                headers += [h for h in default_headers if h[0] not in present]
+                headers.append(id_header)
                 message = {**message, "headers": headers}
             await send(message)
 
+        context = current_request_id.set(request_id)
+        metrics = self.metrics
+        started = time.perf_counter()
+        root_path = scope.get("root_path", "")
+        if metrics is not None:
+            metrics.http_in_progress.inc()
         try:
-            await self.app(scope, receive, send_with_id)
+            await self.app(scope, receive, send_with_headers)
         except Exception:  # the API boundary: log it whole, answer without details
             logger.exception(
                 "unhandled error in %s %s [request %s]", scope["method"], scope["path"], request_id
             )
-            if response_started:
+            if response.started:
                 raise
-            response = error_response(
+            await error_response(
                 500,
                 f"Internal error; quote request id {request_id} when reporting it",
                 request_id=request_id,
-            )
-            await response(scope, receive, send_with_id)
+            )(scope, receive, send_with_headers)
+        finally:
+            if metrics is not None:
+                metrics.http_in_progress.dec()
+                if response.started:  # else it was cancelled before it answered
+                    metrics.observe_request(
+                        scope["method"],
+                        route_template(scope, root_path),
+                        response.status,
+                        time.perf_counter() - started,
+                    )
+            current_request_id.reset(context)
 
 
 def _request_id(scope: Scope) -> str:
     for name, value in scope.get("headers", []):
-        if name == b"x-request-id":
+        if name == _REQUEST_ID:
             candidate: str = value.decode("latin-1")
             if _SANE_REQUEST_ID.fullmatch(candidate):
                 return candidate
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()  # 128 random bits, like a UUID4's hex, without the object

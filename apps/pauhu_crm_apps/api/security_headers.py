@@ -6,8 +6,10 @@ them, and this layer must not weaken or break it. Everything else gets the
 strictest policy, which suits JSON (nothing in it is ever meant to run) and
 any HTML page that forgot to choose one.
 
-It is a pure ASGI middleware, like ``middleware.py``, and sits outside it, so
-that the 500 answers that layer makes get the headers too.
+In the app, ``RequestContextMiddleware`` (``middleware.py``) adds them in its
+single ``send`` wrapper, outside everything, so that even its own 500 answers
+get them. ``SecurityHeadersMiddleware`` is the same rule as a layer of its
+own, for an app that wants the headers alone.
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ SECURITY_HEADERS: dict[str, str] = {
     "Cache-Control": "no-store",
 }
 
-_RAW_HEADERS = [(name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS.items()]
+RAW_SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = tuple(
+    (name.lower().encode(), value.encode()) for name, value in SECURITY_HEADERS.items()
+)
 
 
 class SecurityHeadersMiddleware:
@@ -47,7 +51,9 @@ class SecurityHeadersMiddleware:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
-                headers += [(name, value) for name, value in _RAW_HEADERS if name not in present]
+                headers += [
+                    (name, value) for name, value in RAW_SECURITY_HEADERS if name not in present
+                ]
                 message = {**message, "headers": headers}
             await send(message)
 
