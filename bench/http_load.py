@@ -221,3 +221,52 @@ async def run_http(
     )
     progress(f"  server RSS after the load: {rss:.0f} MB")
     return results
+
+
+EXPORT_RSS_INTERVAL = 0.25
+"""Seconds between two readings of the server's RSS while an export streams."""
+
+
+async def run_export(
+    server: BenchServer, workspace_id: str, max_seconds: float, progress: Callable[[str], None]
+) -> Result:
+    """Stream ``GET /v1/crm/export/contacts?format=csv`` of the big workspace to nowhere,
+    reading the server's RSS every ``EXPORT_RSS_INTERVAL`` s; the figure is the highest
+    reading, and ``extra`` holds the one before the export and how far it got."""
+    before = server.rss_mb()
+    peak = before
+    received = rows = 0
+    started = time.monotonic()
+    next_reading = started
+    headers = {"X-Workspace-ID": workspace_id}
+    async with (
+        httpx.AsyncClient(base_url=server.base_url, timeout=60) as client,
+        client.stream(
+            "GET", "/v1/crm/export/contacts", params={"format": "csv"}, headers=headers
+        ) as response,
+    ):
+        response.raise_for_status()
+        async for chunk in response.aiter_bytes():
+            received += len(chunk)
+            rows += chunk.count(b"\n")
+            now = time.monotonic()
+            if now >= next_reading:
+                peak = max(peak, server.rss_mb())
+                next_reading = now + EXPORT_RSS_INTERVAL
+            if now - started > max_seconds:
+                break  # bounded: the RSS readings so far are the figure
+    wall = time.monotonic() - started
+    peak = max(peak, server.rss_mb())
+    progress(
+        f"  export: {rows:,} lines, {received / 1e6:.0f} MB in {wall:.1f} s; "
+        f"RSS {before:.0f} MB before, {peak:.0f} MB at most"
+    )
+    return Result(
+        name="export_rss",
+        group="memory",
+        description="server RSS during a streaming CSV export of the big workspace's contacts",
+        value=peak,
+        unit="MB",
+        throughput=rows / wall if wall else None,
+        extra={"rss_before_mb": before, "lines": rows, "bytes": received, "seconds": wall},
+    )
