@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
+from pauhu_crm_adapters.sql.store import SqlStore
 from pauhu_crm_apps.transfer_csv import export_text, read_csv
 from pauhu_crm_core import CRM, Actor, CrmWorkspace, ValidationFailed
+from pauhu_crm_core.ports import TransferRepository
 from pauhu_crm_core.services.imports import CHUNK, ImportReport, RowError
 
 pytestmark = pytest.mark.anyio
@@ -383,3 +388,63 @@ async def test_an_exported_csv_imports_into_another_workspace_as_the_same_contac
     [original], [copy] = await everything(source, "contacts"), await everything(target, "contacts")
     assert [getattr(copy, f) for f in fields] == [getattr(original, f) for f in fields]
     assert copy.custom_fields == original.custom_fields
+
+
+# -- statements: look-ups per chunk and reads per page, never per row ------------
+
+
+@contextmanager
+def statements(store: SqlStore) -> Iterator[list[str]]:
+    """The SQL the store's engine runs inside the block."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(" ".join(statement.split()).lower())
+
+    event.listen(store.engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(store.engine.sync_engine, "before_cursor_execute", record)
+
+
+async def test_the_store_serves_the_transfer_port(store: SqlStore, workspace_id: str) -> None:
+    async with store.unit_of_work(workspace_id, read_only=True) as uow:
+        assert isinstance(uow.transfer, TransferRepository)
+
+
+@pytest.mark.parametrize("dry_run", [False, True], ids=["import", "dry-run"])
+async def test_an_import_looks_keys_up_once_per_chunk_not_once_per_row(
+    store: SqlStore, ws: CrmWorkspace, dry_run: bool
+) -> None:
+    await ws.companies.create(name="DVV", domain="dvv.fi")
+    rows = CHUNK + 5  # two chunks
+    text = "email,company_domain\n" + "".join(f"p{i}@dvv.fi,dvv.fi\n" for i in range(rows))
+
+    with statements(store) as seen:
+        report = await load(ws, "contacts", text, dry_run=dry_run)
+
+    assert report.created == rows
+    by_email = [s for s in seen if s.startswith("select") and "contacts.email in" in s]
+    by_domain = [s for s in seen if s.startswith("select") and "companies.domain in" in s]
+    suppressed = [s for s in seen if s.startswith("select") and "from suppressions" in s]
+    assert (len(by_email), len(by_domain)) == (2, 2)
+    # The dry run checks the suppression list once per chunk; the real run's creates also
+    # check it themselves, one row each, as a single create does.
+    assert len(suppressed) == (2 if dry_run else 2 + rows)
+
+
+async def test_an_export_reads_one_query_per_page(store: SqlStore, ws: CrmWorkspace) -> None:
+    for i in range(10):
+        await ws.deals.create(name=f"Deal {i}")
+
+    with statements(store) as seen:
+        exported = await everything(ws, "deals", batch_size=4)
+
+    assert len(exported) == 10
+    pages = [s for s in seen if s.startswith("select") and "from deals" in s]
+    assert len(pages) == 3
+    # Each page after the first starts after the last id of the one before: no count, and
+    # (SQLite's dialect writes OFFSET with every LIMIT) never an offset bound to a row count.
+    assert [("deals.id >" in page) for page in pages] == [False, True, True]
+    assert not [s for s in seen if "count(" in s]
