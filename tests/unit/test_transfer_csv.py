@@ -11,9 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pauhu_crm_apps.transfer_csv import csv_line, csv_rows, export_columns, read_csv
-from pauhu_crm_core import Company, Contact
+from pauhu_crm_core import Company, Contact, ValidationFailed
 from pauhu_crm_core.commands import NEW_CONTACT_READ_ONLY, NewCompany, NewContact
-from pauhu_crm_core.normalise import MAX_TAG_LENGTH, text
+from pauhu_crm_core.normalise import MAX_JSON_NUMBER, MAX_TAG_LENGTH, text
 from pauhu_crm_core.services.import_rows import column_fields, row_body, tags_cell
 from pauhu_crm_core.validation import structure
 
@@ -35,7 +35,9 @@ field_text = (
     .filter(lambda value: value is not None)
 )
 tag = field_text.filter(lambda value: value is not None and len(value) <= MAX_TAG_LENGTH)
-json_scalar = st.none() | st.booleans() | st.integers(-(2**53), 2**53) | field_text
+json_scalar = (
+    st.none() | st.booleans() | st.integers(-MAX_JSON_NUMBER, MAX_JSON_NUMBER) | field_text
+)
 custom_fields = st.dictionaries(
     st.text(max_size=10).filter(lambda k: "\x00" not in k),
     json_scalar | st.lists(json_scalar, max_size=3),
@@ -147,3 +149,13 @@ def test_an_export_header_names_the_api_fields_money_included() -> None:
     assert "amount" in export_columns("deals")
     assert "amount_cents" not in export_columns("deals")
     assert export_columns("contacts")[:2] == ["id", "email"]
+
+
+def test_a_header_that_repeats_many_columns_gets_a_bounded_answer() -> None:
+    header = [f"c{i}" for i in range(1000)] * 2
+
+    with pytest.raises(ValidationFailed) as failed:
+        column_fields("contacts", header)
+
+    assert len(failed.value.details) == 20
+    assert {detail["field"] for detail in failed.value.details} == {"header"}
