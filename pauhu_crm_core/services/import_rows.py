@@ -141,10 +141,14 @@ def column_fields(
 
 
 def _integer(cell: str) -> object:
-    try:
-        return int(cell)
-    except ValueError:
-        return cell  # the validator says what is wrong with it
+    """An integer (``55``, or ``55.0`` as a spreadsheet may write it); anything else goes
+    on as it is, and the validator says what is wrong with it."""
+    for number in (int, float):
+        try:
+            return number(cell)
+        except ValueError:
+            pass
+    return cell
 
 
 def _boolean(cell: str) -> object:

@@ -309,11 +309,13 @@ class _Run:
 
     async def _import(self, row: _Prepared, found: _Chunk) -> None:
         body = dict(row.body)
+        if not body:
+            self._report.skipped += 1  # nothing in the imported columns
+            return
         if COMPANY_DOMAIN in body:
             raw = str(body.pop(COMPANY_DOMAIN))
             if raw not in found.company_ids:
-                message = "does not name a company of this workspace by its domain"
-                self._fail(row.number, [{"field": COMPANY_DOMAIN, "message": message}])
+                self._fail(row.number, [{"field": COMPANY_DOMAIN, "message": _no_company(raw)}])
                 return
             body.setdefault("company_id", found.company_ids[raw])
             found.known_companies.add(found.company_ids[raw])
@@ -389,6 +391,14 @@ class _Run:
 
 def _conflict(exc: Conflict) -> str:
     return "is already used in this workspace" if exc.field else exc.message
+
+
+def _no_company(cell: str) -> str:
+    try:
+        normalise.domain(cell)
+    except ValueError as exc:
+        return str(exc)
+    return "does not name a company of this workspace by its domain"
 
 
 def _parse_domains(raw: Iterable[str]) -> dict[str, str]:

@@ -208,6 +208,30 @@ async def test_company_domain_names_the_contacts_company(ws: CrmWorkspace) -> No
     assert contact.company_id == company.id
 
 
+async def test_a_company_domain_that_is_no_domain_says_so(ws: CrmWorkspace) -> None:
+    report = await load(ws, "contacts", "email,company_domain\na@dvv.fi,not a domain\n")
+
+    assert [(e.field, e.message) for e in report.errors] == [
+        ("company_domain", "must be a domain name like example.eu")
+    ]
+
+
+async def test_a_row_with_nothing_in_the_imported_columns_is_skipped(ws: CrmWorkspace) -> None:
+    report = await load(ws, "contacts", "email,first_name,created_at\n,,2020-01-01\n ,\t,\n")
+
+    assert (report.rows, report.created, report.skipped) == (2, 0, 2)
+    assert (await ws.contacts.list()).total == 0
+
+
+async def test_a_score_written_as_a_spreadsheet_number_is_an_integer(ws: CrmWorkspace) -> None:
+    report = await load(ws, "contacts", "email,lead_score\na@dvv.fi,55.0\nb@dvv.fi,55.5\n")
+
+    assert errors_of(report) == [(3, "lead_score")]
+    assert report.errors[0].message == "must be a whole number"
+    [contact] = (await ws.contacts.list()).items
+    assert contact.lead_score == 55
+
+
 async def test_an_unknown_company_id_is_a_row_error_naming_company_id(ws: CrmWorkspace) -> None:
     report = await load(ws, "contacts", "email,company_id\na@dvv.fi,comp-nowhere\n")
 
