@@ -276,6 +276,7 @@ async def test_partial_indexes_have_the_predicate_of_tables_py(fresh_engine: Asy
     assert expected == {
         ("enrollments", "uq_enrollments_active_contact"): "status='active'",
         ("contacts", "ix_contacts_unscored"): "scored_atisnull",
+        ("tasks", "ix_tasks_open_due"): "status<>'done'",
     }
 
     def reflected(sync: Connection) -> dict[tuple[str, str], str]:

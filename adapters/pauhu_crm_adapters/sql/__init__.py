@@ -4,10 +4,15 @@
 the latest schema and returns a ``SqlStore``; use
 ``async with store.unit_of_work(workspace_id) as uow: ...`` and finally
 ``await store.aclose()``.
+
+After a bulk load that bypassed the database's triggers, run
+``rebuild_counters(store)`` (the list totals, the pipeline and the dashboard read
+counters the triggers keep) and, on SQLite, ``rebuild_search_index(store)``.
 """
 
 from __future__ import annotations
 
+from .counters import rebuild_counters
 from .engine import create_sql_engine
 from .migrate import upgrade
 from .store import (
@@ -24,6 +29,7 @@ __all__ = [
     "SqlStore",
     "SqlUnitOfWork",
     "open_sql_store",
+    "rebuild_counters",
     "rebuild_search_index",
 ]
 

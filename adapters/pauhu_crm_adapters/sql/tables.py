@@ -35,6 +35,12 @@ or ``occurred_at, id`` for activities), so one index answers both the filter
 and the ``ORDER BY … LIMIT``: a detail view's "latest 50 of this contact"
 reads 50 index entries, however many the workspace has (revision 0007).
 
+``record_counts`` and ``pipeline_totals`` hold counters kept in step with the
+record tables by triggers (revision 0009): a list's exact total, the pipeline
+summary and the dashboard's score summary read them instead of every row. The
+triggers, like the search indexes, are dialect-specific DDL that lives only in
+the migration; see ``counters.py``.
+
 The search indexes (an FTS5 trigram table per searchable table on SQLite, a
 ``pg_trgm`` GIN index on PostgreSQL) are dialect-specific DDL, so they live
 only in the migration; see ``search.py``.
@@ -249,6 +255,9 @@ activities = Table(
     info={"resource": "activity"},
 )
 
+OPEN_TASK = text("status <> 'done'")
+"""The tasks that can be overdue (a partial index)."""
+
 tasks = Table(
     "tasks",
     metadata,
@@ -276,8 +285,53 @@ tasks = Table(
     Index("ix_tasks_contact", "workspace_id", "contact_id"),
     Index("ix_tasks_company", "workspace_id", "company_id"),
     Index("ix_tasks_deal", "workspace_id", "deal_id"),
+    # The open tasks by due date: the overdue list's page and its total (revision 0009).
+    Index(
+        "ix_tasks_open_due",
+        "workspace_id",
+        "due_date",
+        "created_at",
+        "id",
+        sqlite_where=OPEN_TASK,
+        postgresql_where=OPEN_TASK,
+    ),
     info={"resource": "task"},
 )
+
+# -- counters
+
+COUNTER_NAME_LENGTH = 32
+
+# Counters kept in step with the writes by triggers (revision 0009; see ``counters.py``):
+# the rows of each record table per workspace in all (``facet`` and ``value`` ``''``) and
+# per value of each counted facet, so that a list's exact total is one key lookup.
+record_counts = Table(
+    "record_counts",
+    metadata,
+    _id("workspace_id"),
+    Column("resource", String(COUNTER_NAME_LENGTH), nullable=False),
+    Column("facet", String(COUNTER_NAME_LENGTH), nullable=False),
+    Column("value", String(COUNTER_NAME_LENGTH), nullable=False),
+    Column("count", BigInteger, nullable=False),
+    PrimaryKeyConstraint("workspace_id", "resource", "facet", "value", name="pk_record_counts"),
+    _workspace_fk("record_counts"),
+    info={"resource": "record count"},
+)
+
+# What the pipeline summary sums, per stage: one row per (workspace, stage).
+pipeline_totals = Table(
+    "pipeline_totals",
+    metadata,
+    _id("workspace_id"),
+    _enum("stage"),
+    Column("deal_count", BigInteger, nullable=False),
+    Column("total_cents", BigInteger, nullable=False),
+    Column("cents_times_percent", BigInteger, nullable=False),
+    PrimaryKeyConstraint("workspace_id", "stage", name="pk_pipeline_totals"),
+    _workspace_fk("pipeline_totals"),
+    info={"resource": "pipeline total"},
+)
+
 
 # Not a tenant table: a key is looked up by its id alone, before the caller's
 # workspace is known (the key is what names it), so the key is ``id``.

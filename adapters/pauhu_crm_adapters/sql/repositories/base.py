@@ -13,18 +13,19 @@ cannot be deleted through a generic ``delete`` its port does not have.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import Enum
 from typing import Any, ClassVar, Generic, TypeAlias, TypeVar
 
 from sqlalchemy import ColumnElement, Table, TextClause, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pauhu_crm_core.entities import Page
-from pauhu_crm_core.errors import NotFound
+from pauhu_crm_core.errors import NotFound, Unavailable
 
+from ..counters import counted_filter, read_count
 from ..errors import translate_delete_error, translate_write_error
 from ..search import search_condition
 
@@ -41,6 +42,18 @@ IN_CHUNK = 500
 NOT_ENTITY_COLUMNS = frozenset({"workspace_id", "search_text"})
 """Columns the store keeps for itself: the tenant key and the derived search key."""
 
+TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})
+"""PostgreSQL's deadlock and serialization failure: the transaction was rolled back
+because of a concurrent one, and the same request can simply be tried again."""
+
+
+def transient_error(exc: DBAPIError) -> Unavailable | None:
+    """``Unavailable`` (a retryable 503) for a write that lost a race with another
+    transaction (a deadlock); ``None`` for any other error."""
+    if getattr(exc.orig, "sqlstate", None) not in TRANSIENT_SQLSTATES:
+        return None
+    return Unavailable("the write collided with a concurrent one and was undone; try again")
+
 
 class TenantTableBase(Generic[E]):
     """Shared statements over one tenant table, bound to one connection and workspace."""
@@ -49,6 +62,9 @@ class TenantTableBase(Generic[E]):
     order_by: ClassVar[tuple[ColumnElement[Any], ...]]
     from_row: ClassVar[Callable[[RowValues], Any]]
     to_values: ClassVar[Callable[[Any], dict[str, Any]]]
+    counted_facets: ClassVar[frozenset[str] | None] = None
+    """The list filters whose totals ``record_counts`` keeps (see ``counters.py``);
+    ``None`` for a table without counters."""
 
     def __init__(self, conn: AsyncConnection, workspace_id: str) -> None:
         self._conn = conn
@@ -80,6 +96,8 @@ class TenantTableBase(Generic[E]):
             await self._conn.execute(insert(self.table).values(values))
         except IntegrityError as exc:
             raise translate_write_error(exc, self.table, values) from exc
+        except DBAPIError as exc:
+            raise transient_error(exc) or exc from exc
 
     async def _replace(self, entity: E) -> None:
         values = type(self).to_values(entity)
@@ -88,14 +106,19 @@ class TenantTableBase(Generic[E]):
             result = await self._conn.execute(update(self.table).where(self._is(id)).values(values))
         except IntegrityError as exc:
             raise translate_write_error(exc, self.table, values) from exc
+        except DBAPIError as exc:
+            raise transient_error(exc) or exc from exc
         if result.rowcount == 0:
             raise NotFound(self._resource, id)
 
     async def _delete_where(self, condition: ColumnElement[bool]) -> int:
         """Delete this workspace's rows matching ``condition`` in one statement; answer how many."""
-        result = await self._conn.execute(
-            delete(self.table).where(self._in_workspace() & condition)
-        )
+        try:
+            result = await self._conn.execute(
+                delete(self.table).where(self._in_workspace() & condition)
+            )
+        except DBAPIError as exc:
+            raise transient_error(exc) or exc from exc
         return result.rowcount
 
     def _search(self, term: str) -> ColumnElement[bool]:
@@ -107,24 +130,55 @@ class TenantTableBase(Generic[E]):
             where = where & condition
         return where
 
-    async def _rows(self, where: ColumnElement[bool], *, limit: int, offset: int) -> tuple[E, ...]:
+    async def _rows(
+        self,
+        where: ColumnElement[bool],
+        *,
+        limit: int,
+        offset: int,
+        order_by: Sequence[ColumnElement[Any]] | None = None,
+    ) -> tuple[E, ...]:
         rows = await self._conn.execute(
             select(*self._entity_columns)
             .where(where)
-            .order_by(*self.order_by)
+            .order_by(*(self.order_by if order_by is None else order_by))
             .limit(limit)
             .offset(offset)
         )
         return tuple(self._entity(row) for row in rows.mappings())
 
+    def _counter(self, filters: Mapping[str, object]) -> tuple[str, str] | None:
+        """The (facet, value) of the counter that holds the total of a list filtered by
+        equality on ``filters`` (``None`` = not filtered) and nothing else, if there is one."""
+        if self.counted_facets is None:
+            return None
+        return counted_filter(self.counted_facets, filters)
+
     async def _page(
-        self, conditions: Iterable[ColumnElement[bool]], *, limit: int, offset: int
+        self,
+        conditions: Iterable[ColumnElement[bool]],
+        *,
+        limit: int,
+        offset: int,
+        counter: tuple[str, str] | None = None,
+        order_by: Sequence[ColumnElement[Any]] | None = None,
     ) -> Page[E]:
-        """One page query and one count over the same filter (never one query per row)."""
+        """One page query and one count over the same filter (never one query per row).
+
+        ``counter`` names the ``record_counts`` row that holds the total of exactly these
+        ``conditions`` (``_counter``): the total is then that one row, whatever the
+        workspace's size; without it the matches are counted."""
         where = self._where(conditions)
-        items = await self._rows(where, limit=limit, offset=offset)
-        total = await self._conn.scalar(select(func.count()).select_from(self.table).where(where))
-        return Page(items=items, total=int(total or 0), limit=limit, offset=offset)
+        items = await self._rows(where, limit=limit, offset=offset, order_by=order_by)
+        if counter is None:
+            count = await self._conn.scalar(
+                select(func.count()).select_from(self.table).where(where)
+            )
+            total = int(count or 0)
+        else:
+            facet, value = counter
+            total = await read_count(self._conn, self._workspace_id, self.table, facet, value)
+        return Page(items=items, total=total, limit=limit, offset=offset)
 
     async def _first(self, conditions: Iterable[ColumnElement[bool]], limit: int) -> tuple[E, ...]:
         """The first ``limit`` rows of ``_page``'s order, without its count: what a detail
@@ -146,6 +200,8 @@ class TenantTableRepository(TenantTableBase[E]):
             result = await self._conn.execute(delete(self.table).where(self._is(id)))
         except IntegrityError as exc:
             raise translate_delete_error(exc, self.table, id) from exc
+        except DBAPIError as exc:
+            raise transient_error(exc) or exc from exc
         return result.rowcount > 0
 
     async def clear_reference(self, field: str, target_id: str) -> None:

@@ -65,6 +65,7 @@ def company_values(company: Company) -> dict[str, Any]:
 class SqlCompanyRepository(TenantTableRepository[Company]):
     table = companies
     order_by = (companies.c.created_at.desc(), companies.c.id.desc())
+    counted_facets = frozenset({"is_target_account"})
     from_row = company_from_row
     to_values = company_values
 
@@ -75,18 +76,19 @@ class SqlCompanyRepository(TenantTableRepository[Company]):
         await self._replace(company)
 
     async def find(self, filter: CompanyFilter, *, limit: int, offset: int) -> Page[Company]:
-        conditions = equal_to(
-            companies,
-            {
-                "is_target_account": filter.target,
-                "icp_tier": filter.icp_tier,
-                "industry": filter.industry,
-                "country": filter.country,
-            },
-        )
-        if filter.search is not None:
+        filters = {
+            "is_target_account": filter.target,
+            "icp_tier": filter.icp_tier,
+            "industry": filter.industry,
+            "country": filter.country,
+        }
+        conditions = equal_to(companies, filters)
+        counter = None
+        if filter.search is None:
+            counter = self._counter(filters)
+        else:
             conditions.append(self._search(filter.search))
-        return await self._page(conditions, limit=limit, offset=offset)
+        return await self._page(conditions, limit=limit, offset=offset, counter=counter)
 
     async def get_many(self, ids: Collection[str]) -> Sequence[Company]:
         """The companies with these ids, in id order; unknown ids are left out. One ``IN``

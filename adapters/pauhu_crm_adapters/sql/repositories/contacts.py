@@ -11,15 +11,17 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, case, func, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, or_, select, update
+from sqlalchemy.exc import DBAPIError
 
 from pauhu_crm_core.entities import Contact, LifecycleStage, Page, ScoreSegment
 from pauhu_crm_core.ports import AppliedScore, ContactFilter
 from pauhu_crm_core.scoring import ScoreSummary
 from pauhu_crm_core.search import contact_search_text
 
-from ..tables import contacts
-from .base import RowValues, TenantTableRepository, equal_to
+from ..counters import SCORED_LEAD_SCORE, TOTAL
+from ..tables import contacts, record_counts
+from .base import IN_CHUNK, RowValues, TenantTableRepository, equal_to, transient_error
 
 
 def contact_from_row(row: RowValues) -> Contact:
@@ -86,10 +88,20 @@ def scorer_of(column: Any = contacts.c.score_breakdown) -> ColumnElement[str]:
     return scorer
 
 
+def _equalities(filter: ContactFilter) -> dict[str, object]:
+    return {
+        "lifecycle_stage": filter.stage,
+        "company_id": filter.company_id,
+        "owner_id": filter.owner_id,
+        "score_segment": filter.segment,
+    }
+
+
 class SqlContactRepository(TenantTableRepository[Contact]):
     table = contacts
     order_by = (contacts.c.created_at.desc(), contacts.c.id.desc())
     reference_fields = frozenset({"company_id"})
+    counted_facets = frozenset({"lifecycle_stage", "score_segment"})
     from_row = contact_from_row
     to_values = contact_values
 
@@ -100,21 +112,16 @@ class SqlContactRepository(TenantTableRepository[Contact]):
         await self._replace(contact)
 
     async def find(self, filter: ContactFilter, *, limit: int, offset: int) -> Page[Contact]:
-        return await self._page(self._conditions(filter), limit=limit, offset=offset)
+        counter = None if filter.search is not None else self._counter(_equalities(filter))
+        return await self._page(
+            self._conditions(filter), limit=limit, offset=offset, counter=counter
+        )
 
     async def latest(self, filter: ContactFilter, *, limit: int) -> Sequence[Contact]:
         return await self._first(self._conditions(filter), limit)
 
     def _conditions(self, filter: ContactFilter) -> list[ColumnElement[bool]]:
-        conditions = equal_to(
-            contacts,
-            {
-                "lifecycle_stage": filter.stage,
-                "company_id": filter.company_id,
-                "owner_id": filter.owner_id,
-                "score_segment": filter.segment,
-            },
-        )
+        conditions = equal_to(contacts, _equalities(filter))
         if filter.search is not None:
             conditions.append(self._search(filter.search))
         return conditions
@@ -198,31 +205,52 @@ class SqlContactRepository(TenantTableRepository[Contact]):
             }
             for score in sorted(scores, key=lambda s: s.contact_id)
         ]
-        await self._conn.execute(statement, rows)
+        try:
+            await self._lock_in_order([str(row["p_id"]) for row in rows])
+            await self._conn.execute(statement, rows)
+        except DBAPIError as exc:
+            raise transient_error(exc) or exc from exc
+
+    async def _lock_in_order(self, ids: Sequence[str]) -> None:
+        """PostgreSQL: lock these contacts' rows, in id order, before the first update.
+
+        Each update's counter trigger locks the workspace's contact counters until commit;
+        were the rows locked one update at a time after that, a single-contact write that
+        holds one of them and waits for the counters would deadlock with this batch. With
+        every row locked first, the batch holds them all before it touches the counters.
+        """
+        if self._conn.dialect.name != "postgresql":
+            return  # SQLite runs one writer at a time
+        for start in range(0, len(ids), IN_CHUNK):
+            await self._conn.execute(
+                select(contacts.c.id)
+                .where(self._in_workspace() & contacts.c.id.in_(ids[start : start + IN_CHUNK]))
+                .order_by(contacts.c.id)
+                .with_for_update(key_share=True)
+            )
 
     async def score_summary(self) -> ScoreSummary:
-        """One query grouped by segment; each group also counts its never-scored contacts
-        and sums the scores of its scored ones, so the totals need no second query."""
-        c = contacts.c
-        scored = c.scored_at.is_not(None)
+        """From the contacts' counters (``counters.py``), one query however many contacts
+        there are: the total, the count per segment, and the scored contacts per score,
+        which give the number scored and the sum of their scores."""
+        rc = record_counts.c
         result = await self._conn.execute(
-            select(
-                c.score_segment,
-                func.count().label("contacts"),
-                func.count(c.scored_at).label("scored"),
-                func.coalesce(func.sum(case((scored, c.lead_score), else_=0)), 0).label("points"),
+            select(rc.facet, rc.value, rc.count).where(
+                (rc.workspace_id == self._workspace_id)
+                & (rc.resource == contacts.name)
+                & rc.facet.in_(("", "score_segment", SCORED_LEAD_SCORE))
             )
-            .where(self._in_workspace())
-            .group_by(c.score_segment)
         )
         counts = dict.fromkeys(ScoreSegment, 0)
         total = scored_total = points = 0
-        for row in result.mappings():
-            total += row["contacts"]
-            scored_total += row["scored"]
-            points += int(row["points"])
-            if row["score_segment"] is not None:
-                counts[ScoreSegment(row["score_segment"])] += row["contacts"]
+        for facet, value, count in result:
+            if (facet, value) == TOTAL:
+                total = int(count)
+            elif facet == SCORED_LEAD_SCORE:
+                scored_total += int(count)
+                points += int(value) * int(count)
+            elif value:  # a segment ('' is the contacts without one)
+                counts[ScoreSegment(value)] += int(count)
         average = round(points / scored_total, 1) if scored_total else None
         return ScoreSummary(
             segment_counts=counts, unscored=total - scored_total, average_score=average

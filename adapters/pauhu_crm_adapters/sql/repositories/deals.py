@@ -6,12 +6,12 @@ from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, select
 
 from pauhu_crm_core.entities import Deal, DealStage, Page, PipelineStage
 from pauhu_crm_core.ports import DealFilter
 
-from ..tables import deals
+from ..tables import deals, pipeline_totals
 from .base import RowValues, TenantTableRepository, equal_to
 
 _CENT = Decimal(1)
@@ -66,10 +66,20 @@ def weighted_cents(amount_times_percent: int | Decimal | None) -> int:
     return int(exact.quantize(_CENT, rounding=ROUND_HALF_UP))
 
 
+def _equalities(filter: DealFilter) -> dict[str, object]:
+    return {
+        "stage": filter.stage,
+        "company_id": filter.company_id,
+        "contact_id": filter.contact_id,
+        "owner_id": filter.owner_id,
+    }
+
+
 class SqlDealRepository(TenantTableRepository[Deal]):
     table = deals
     order_by = (deals.c.created_at.desc(), deals.c.id.desc())
     reference_fields = frozenset({"company_id", "contact_id"})
+    counted_facets = frozenset({"stage"})
     from_row = deal_from_row
     to_values = deal_values
 
@@ -80,35 +90,25 @@ class SqlDealRepository(TenantTableRepository[Deal]):
         await self._replace(deal)
 
     async def find(self, filter: DealFilter, *, limit: int, offset: int) -> Page[Deal]:
-        return await self._page(self._conditions(filter), limit=limit, offset=offset)
+        counter = self._counter(_equalities(filter))
+        return await self._page(
+            self._conditions(filter), limit=limit, offset=offset, counter=counter
+        )
 
     async def latest(self, filter: DealFilter, *, limit: int) -> Sequence[Deal]:
         return await self._first(self._conditions(filter), limit)
 
     def _conditions(self, filter: DealFilter) -> list[ColumnElement[bool]]:
-        return equal_to(
-            deals,
-            {
-                "stage": filter.stage,
-                "company_id": filter.company_id,
-                "contact_id": filter.contact_id,
-                "owner_id": filter.owner_id,
-            },
-        )
+        return equal_to(deals, _equalities(filter))
 
     async def pipeline(self) -> Sequence[PipelineStage]:
-        """One GROUP BY over all of the workspace's deals; stages without deals are left out."""
-        amount = func.coalesce(deals.c.amount_cents, 0)
-        weighted = amount * func.coalesce(deals.c.probability, 0)
+        """The workspace's ``pipeline_totals`` (at most one row per stage, kept in step with
+        the deals by triggers: see ``counters.py``); stages without deals are left out."""
+        pt = pipeline_totals.c
         result = await self._conn.execute(
-            select(
-                deals.c.stage,
-                func.count().label("deal_count"),
-                func.sum(amount).label("total_cents"),
-                func.sum(weighted).label("cents_times_percent"),
+            select(pt.stage, pt.deal_count, pt.total_cents, pt.cents_times_percent).where(
+                (pt.workspace_id == self._workspace_id) & (pt.deal_count > 0)
             )
-            .where(self._in_workspace())
-            .group_by(deals.c.stage)
         )
         by_stage = {
             DealStage(row["stage"]): PipelineStage(

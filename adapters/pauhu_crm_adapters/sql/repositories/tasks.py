@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import literal_column
+
 from pauhu_crm_core.entities import Page, Task, TaskPriority, TaskStatus
 from pauhu_crm_core.ports import TaskFilter
 
@@ -56,7 +58,11 @@ class SqlTaskRepository(TenantTableRepository[Task]):
         tasks.c.created_at.asc(),
         tasks.c.id.asc(),
     )
+    # The overdue list holds no undated task, so its order needs no NULLS LAST: it is then
+    # ``ix_tasks_open_due`` read forwards (SQLite cannot read an index as NULLS LAST).
+    dated_order_by = (tasks.c.due_date.asc(), tasks.c.created_at.asc(), tasks.c.id.asc())
     reference_fields = frozenset({"contact_id", "company_id", "deal_id"})
+    counted_facets = frozenset({"status"})
     from_row = task_from_row
     to_values = task_values
 
@@ -67,20 +73,25 @@ class SqlTaskRepository(TenantTableRepository[Task]):
         await self._replace(task)
 
     async def find(self, filter: TaskFilter, *, limit: int, offset: int) -> Page[Task]:
-        conditions = equal_to(
-            tasks,
-            {
-                "status": filter.status,
-                "assigned_to": filter.assigned_to,
-                "contact_id": filter.contact_id,
-                "company_id": filter.company_id,
-                "deal_id": filter.deal_id,
-            },
+        filters = {
+            "status": filter.status,
+            "assigned_to": filter.assigned_to,
+            "contact_id": filter.contact_id,
+            "company_id": filter.company_id,
+            "deal_id": filter.deal_id,
+        }
+        conditions = equal_to(tasks, filters)
+        if filter.due_before is None:
+            counter = self._counter(filters)
+            return await self._page(conditions, limit=limit, offset=offset, counter=counter)
+        # Overdue: the partial index ``ix_tasks_open_due`` holds exactly the open tasks, so
+        # the page and its count read only those due before the day. Its predicate is
+        # written as a literal, as the index's is, so that both planners can match it.
+        conditions.append(tasks.c.due_date < filter.due_before)
+        conditions.append(tasks.c.status != literal_column(f"'{TaskStatus.DONE.value}'"))
+        return await self._page(
+            conditions, limit=limit, offset=offset, order_by=self.dated_order_by
         )
-        if filter.due_before is not None:
-            conditions.append(tasks.c.due_date < filter.due_before)
-            conditions.append(tasks.c.status != TaskStatus.DONE.value)
-        return await self._page(conditions, limit=limit, offset=offset)
 
     async def delete_for_contact(self, contact_id: str) -> int:
         """Delete every task of a contact (erasure), in one statement (``ix_tasks_contact``);
