@@ -95,10 +95,12 @@ class CrmMetrics:
         self._http_children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
+        if method not in HTTP_METHODS:  # before the cache: a client may send any token
+            method = "other"
         key = (method, route, status)
         children = self._http_children.get(key)
         if children is None:
-            labels = (method if method in HTTP_METHODS else "other", route, str(status))
+            labels = (method, route, str(status))
             children = (self.http_requests.labels(*labels), self.http_duration.labels(*labels))
             self._http_children[key] = children
         children[0].inc()

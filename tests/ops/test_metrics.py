@@ -266,3 +266,14 @@ async def test_the_scheduler_counts_its_job_runs_by_job_and_outcome(
 def test_the_default_app_has_no_metrics_state(database_url: str) -> None:
     app: Starlette = create_app(Settings(database_url=database_url))
     assert app.state.metrics is None
+
+
+def test_unknown_methods_share_one_label_and_one_cached_series() -> None:
+    metrics = CrmMetrics()
+
+    for method in ("BREW", "WHEN", "PROPFIND"):
+        metrics.observe_request(method, "<unmatched>", 405, 0.001)
+
+    labels = {"method": "other", "route": "<unmatched>", "status": "405"}
+    assert value(metrics, REQUESTS, **labels) == 3
+    assert len(metrics._http_children) == 1
