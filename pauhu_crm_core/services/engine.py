@@ -95,8 +95,9 @@ class SequenceEngine:
         after_id: str | None = None
         while budget > 0:
             async with self._context.reading() as uow:
+                # Never read more than the budget can send: the rest wait for the next run.
                 batch = await uow.enrollments.due(
-                    today, after_id=after_id, limit=self._settings.batch_size
+                    today, after_id=after_id, limit=min(self._settings.batch_size, budget)
                 )
             if not batch:
                 break

@@ -45,6 +45,12 @@ RESERVED_HEADERS = frozenset(
 _FIELD_NAME = re.compile(r"[!-9;-~]+")
 _MESSAGE_ID = re.compile(r"<[^<>\s@]+@[^<>\s@]+>")
 _LINE_BREAKS = frozenset("\r\n\0")
+# A bare addr-spec of dot-atoms from a conservative alphabet: parsing one with
+# ``email.headerregistry`` can only yield exactly this address, so it is built directly.
+# Anything else (a display name, quoting, non-ASCII, an odd character) is parsed.
+_PLAIN_ADDRESS = re.compile(
+    r"([A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*)@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)"
+)
 
 
 def refused(reason: str) -> ProviderError:
@@ -53,7 +59,7 @@ def refused(reason: str) -> ProviderError:
 
 
 def _check_value(name: str, value: str) -> None:
-    if any(char in _LINE_BREAKS for char in value):
+    if not _LINE_BREAKS.isdisjoint(value):
         # A CR/LF in a header value would start a new header (header injection).
         raise refused(f"the {name} header contains a line break")
 
@@ -79,6 +85,9 @@ def check_message(message: EmailMessage) -> None:
 
 
 def _single_address(name: str, value: str) -> Address:
+    plain = _PLAIN_ADDRESS.fullmatch(value)
+    if plain is not None:
+        return Address(username=plain[1], domain=plain[2])
     header = POLICY.header_factory(name, value)
     addresses: tuple[Address, ...] = getattr(header, "addresses", ())
     defects: tuple[object, ...] = getattr(header, "defects", ())

@@ -21,15 +21,15 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     FromClause,
+    Update,
     bindparam,
-    cast,
-    column,
     delete,
+    func,
     select,
     tuple_,
     update,
-    values,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 
 from pauhu_crm_core.entities import Delivery, DeliveryStatus, Page
@@ -43,8 +43,6 @@ _CLAIMED = DeliveryStatus.CLAIMED.value
 _FAILED = DeliveryStatus.FAILED.value
 _RELEASABLE = (DeliveryStatus.UNCERTAIN.value, DeliveryStatus.FAILED.value)
 _OUTCOME_COLUMNS = ("id", "run_id", "status", "error", "sent_at", "attempts")
-_OUTCOMES_PER_STATEMENT = 1000
-"""Rows of one set-based UPDATE: 6,000 bound parameters, well under asyncpg's 32,767."""
 
 
 def delivery_from_row(row: RowValues) -> Delivery:
@@ -171,9 +169,10 @@ class SqlDeliveryRepository(TenantTableBase[Delivery]):
         """Write status, error, sent_at and attempts. Only the run that holds a claim writes
         its outcome: a row another run has since claimed is left alone.
 
-        On PostgreSQL, one ``UPDATE … FROM (VALUES …)`` per batch, planned with its rows,
-        instead of one execution per row (each planned, and each a round of the protocol).
-        SQLite, in process and without VALUES column aliases, takes an executemany."""
+        On PostgreSQL, one ``UPDATE … FROM unnest(…)`` for the whole batch: six array
+        parameters, so the statement is the same for every batch (compiled and prepared
+        once) and planned with its rows, instead of one execution per row. SQLite, in
+        process, takes an executemany."""
         if not deliveries_:
             return
         rows = [
@@ -188,8 +187,10 @@ class SqlDeliveryRepository(TenantTableBase[Delivery]):
             for delivery in sorted(deliveries_, key=lambda d: d.id)
         ]
         if self._conn.dialect.name == "postgresql":
-            for start in range(0, len(rows), _OUTCOMES_PER_STATEMENT):
-                await self._record_set(rows[start : start + _OUTCOMES_PER_STATEMENT])
+            await self._conn.execute(
+                self._record_from_arrays(),
+                {f"o_{name}": [row[name] for row in rows] for name in _OUTCOME_COLUMNS},
+            )
             return
         d = deliveries.c
         statement = (
@@ -210,20 +211,20 @@ class SqlDeliveryRepository(TenantTableBase[Delivery]):
             statement, [{f"p_{name}": value for name, value in row.items()} for row in rows]
         )
 
-    async def _record_set(self, rows: Sequence[dict[str, Any]]) -> None:
+    def _record_from_arrays(self) -> Update:
         d = deliveries.c
         outcome = (
-            values(*(column(name, d[name].type) for name in _OUTCOME_COLUMNS), name="outcome")
-            .data([tuple(row[name] for name in _OUTCOME_COLUMNS) for row in rows])
-            .alias("outcome")
+            func.unnest(
+                *(bindparam(f"o_{name}", type_=ARRAY(d[name].type)) for name in _OUTCOME_COLUMNS)
+            )
+            .table_valued(*_OUTCOME_COLUMNS)
+            .render_derived(name="outcome")
         )
         o = outcome.c
-        await self._conn.execute(
+        return (
             update(deliveries)
             .where(self._in_workspace() & (d.id == o.id) & (d.run_id == o.run_id))
-            # Cast back: a None is written as an untyped NULL, and a column of NULLs only
-            # (no error in the whole batch, say) is text to PostgreSQL.
-            .values({name: cast(o[name], d[name].type) for name in _OUTCOME_COLUMNS[2:]})
+            .values({name: o[name] for name in _OUTCOME_COLUMNS[2:]})
         )
 
     async def mark_uncertain(self, claimed_before: datetime) -> int:

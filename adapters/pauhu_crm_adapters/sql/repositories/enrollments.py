@@ -12,7 +12,19 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, bindparam, delete, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Table,
+    Update,
+    any_,
+    bindparam,
+    delete,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 
 from pauhu_crm_core.entities import Enrollment, EnrollmentStatus, Page, SequenceStatus
@@ -62,6 +74,11 @@ def enrollment_values(enrollment: Enrollment) -> dict[str, Any]:
 
 
 _WRITTEN = [c.name for c in enrollments.c if c.name not in ("workspace_id", "id")]
+_ARRAY_COLUMNS = ("id", *_WRITTEN)
+
+
+def _ids_parameter() -> BindParameter[list[str]]:
+    return bindparam("ids", type_=ARRAY(enrollments.c.id.type))
 
 
 class SqlEnrollmentRepository(TenantTableBase[Enrollment]):
@@ -115,29 +132,63 @@ class SqlEnrollmentRepository(TenantTableBase[Enrollment]):
         return await self._page(conditions, limit=limit, offset=offset)
 
     async def replace_many(self, enrollments_: Sequence[Enrollment]) -> None:
-        """One executemany UPDATE. Enrolments that are not in this workspace are left alone
+        """Write every field of these enrolments: on PostgreSQL one ``UPDATE … FROM
+        unnest(…)`` (array parameters: one statement for any batch, planned with its rows),
+        elsewhere one executemany. Enrolments that are not in this workspace are left alone
         (there is nothing to write them over); a second active one for a contact is a
         ``Conflict``."""
         if not enrollments_:
             return
-        # Run as an executemany; the parameters are prefixed because SQLAlchemy
-        # reserves a column's own name for its SET value.
-        statement = (
-            update(enrollments)
-            .where(self._in_workspace() & (enrollments.c.id == bindparam("p_id")))
-            .values({name: bindparam(f"p_{name}") for name in _WRITTEN})
-        )
         # In id order, so that racing batches lock rows in one order (no deadlock).
         by_id = sorted(enrollments_, key=lambda e: e.id)
-        rows = [{f"p_{k}": v for k, v in enrollment_values(e).items()} for e in by_id]
+        rows = [enrollment_values(e) for e in by_id]
         try:
-            await self._conn.execute(statement, rows)
+            if self._conn.dialect.name == "postgresql":
+                # The join of a set-based UPDATE locks rows in the plan's order: take the
+                # locks in id order first.
+                await self._conn.execute(
+                    select(enrollments.c.id)
+                    .where(self._in_workspace() & (enrollments.c.id == any_(_ids_parameter())))
+                    .order_by(enrollments.c.id)
+                    .with_for_update(),
+                    {"ids": [row["id"] for row in rows]},
+                )
+                await self._conn.execute(
+                    self._replace_from_arrays(),
+                    {f"o_{name}": [row[name] for row in rows] for name in _ARRAY_COLUMNS},
+                )
+            else:
+                # The parameters are prefixed: SQLAlchemy reserves a column's own name for
+                # its SET value.
+                statement = (
+                    update(enrollments)
+                    .where(self._in_workspace() & (enrollments.c.id == bindparam("p_id")))
+                    .values({name: bindparam(f"p_{name}") for name in _WRITTEN})
+                )
+                await self._conn.execute(
+                    statement, [{f"p_{k}": v for k, v in row.items()} for row in rows]
+                )
         except IntegrityError as exc:
             # Only an active row can break the one-active-per-contact index; name its
             # contact when that is unambiguous.
             active = [e for e in enrollments_ if e.status is EnrollmentStatus.ACTIVE]
             values = enrollment_values(active[0]) if len(active) == 1 else {}
             raise translate_write_error(exc, enrollments, values) from exc
+
+    def _replace_from_arrays(self) -> Update:
+        e = enrollments.c
+        given = (
+            func.unnest(
+                *(bindparam(f"o_{name}", type_=ARRAY(e[name].type)) for name in _ARRAY_COLUMNS)
+            )
+            .table_valued(*_ARRAY_COLUMNS)
+            .render_derived(name="given")
+        )
+        return (
+            update(enrollments)
+            .where(self._in_workspace() & (e.id == given.c.id))
+            .values({name: given.c[name] for name in _WRITTEN})
+        )
 
     async def due(
         self, today: date, *, after_id: str | None, limit: int
