@@ -6,13 +6,15 @@ at 20k contacts SQLite's FTS5 insert trigger alone is ~185 µs a row, its
 ``rebuild`` ~30 µs. So, for the loaded tables only and only in the
 benchmark's throw-away database:
 
-* the secondary indexes (not those of a constraint, such as a primary key) and, on SQLite, the FTS
-  triggers are dropped, and on PostgreSQL the foreign keys too;
+* the secondary indexes (not those of a constraint, such as a primary key) and, on SQLite, the
+  triggers (FTS and record counters) are dropped, and on PostgreSQL the foreign keys too,
+  while the record counters' triggers are disabled (``DISABLE TRIGGER USER``);
 * after loading they are re-created from the DDL the database itself reported
-  (``sqlite_master.sql``, ``pg_get_indexdef``, ``pg_get_constraintdef``), the
-  FTS5 tables are rebuilt with the adapter's ``rebuild_search_index``, and
-  the schema is read back and compared with what it was: the benchmark runs
-  on exactly the migrated schema;
+  (``sqlite_master.sql``, ``pg_get_indexdef``, ``pg_get_constraintdef``) or enabled again,
+  the FTS5 tables are rebuilt with the adapter's ``rebuild_search_index`` and the
+  counters (list totals, pipeline, dashboard) with its ``rebuild_counters``, and the
+  schema is read back and compared with what it was: the benchmark runs on exactly
+  the migrated schema;
 * on SQLite, ``DROP INDEX`` also deletes the index's planner statistics (the
   ``sqlite_stat1`` rows migration 0008 ships), so they are saved first and
   written back afterwards, as they were.
@@ -26,7 +28,7 @@ from contextlib import asynccontextmanager
 from sqlalchemy import bindparam, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from pauhu_crm_adapters.sql import SqlStore, rebuild_search_index
+from pauhu_crm_adapters.sql import SqlStore, rebuild_counters, rebuild_search_index
 
 LOADED_TABLES = ("companies", "contacts", "deals", "activities", "tasks", "enrollments")
 
@@ -102,6 +104,23 @@ async def _restore_sqlite_statistics(
         raise RuntimeError("the planner statistics did not come back as they were")
 
 
+async def _set_postgres_triggers(conn: AsyncConnection, tables: Sequence[str], state: str) -> None:
+    """``ENABLE`` or ``DISABLE`` the tables' own triggers (not those of constraints)."""
+    for table in tables:
+        await conn.exec_driver_sql(f"ALTER TABLE {table} {state} TRIGGER USER")
+
+
+async def _disabled_postgres_triggers(conn: AsyncConnection, tables: Sequence[str]) -> list[str]:
+    result = await conn.execute(
+        text(
+            "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgenabled = 'D' "
+            "AND tgrelid::regclass::text = ANY(:tables) ORDER BY tgname"
+        ),
+        {"tables": list(tables)},
+    )
+    return list(result.scalars())
+
+
 def _drop(dialect: str, kind: str, name: str, statement: str) -> str:
     if kind == "foreign key":
         table = statement.split()[2]
@@ -122,15 +141,22 @@ async def deferred_indexes(
         statistics = await _sqlite_statistics(conn, tables) if dialect == "sqlite" else []
         for kind, name, statement in reversed(before):
             await conn.exec_driver_sql(_drop(dialect, kind, name, statement))
+        if dialect == "postgresql":
+            await _set_postgres_triggers(conn, tables, "DISABLE")
     yield
     async with store.engine.begin() as conn:
         if dialect == "postgresql":
             await conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '1GB'")
         for _kind, _name, statement in before:
             await conn.exec_driver_sql(statement)
+        if dialect == "postgresql":
+            await _set_postgres_triggers(conn, tables, "ENABLE")
+            if disabled := await _disabled_postgres_triggers(conn, tables):
+                raise RuntimeError(f"triggers left disabled after the bulk load: {disabled}")
         after = await read(conn, tables)
         if dialect == "sqlite":
             await _restore_sqlite_statistics(conn, tables, statistics)
     if after != before:
         raise RuntimeError("the schema did not come back as it was after the bulk load")
     await rebuild_search_index(store)
+    await rebuild_counters(store)

@@ -10,7 +10,8 @@ through the library, before the bulk rows that refer to them.
 After loading, PostgreSQL gets ``VACUUM ANALYZE`` of the loaded tables (what
 autovacuum would have done by the time a real table reached this size). SQLite is left as a real
 install leaves it: nothing runs ``ANALYZE`` there. See ``deferred`` for the
-indexes, which are built once after the load.
+indexes, which are built once after the load, and for the record counters, which
+the load bypasses and ``rebuild_counters`` then computes once from the rows.
 """
 
 from __future__ import annotations
