@@ -100,6 +100,9 @@ class ImportReport:
     failed: int = 0
     errors: list[RowError] = field(factory=list)
     """The first ``MAX_REPORTED_ERRORS`` row errors (suppressed rows included)."""
+    stopped_at_row: int | None = None
+    """When ``stop`` ended the import early: the first row not imported (this row and the
+    ones after it were not read)."""
 
 
 # -- the import
@@ -179,13 +182,16 @@ class ImportService:
         *,
         progress: Callable[[int], None] | None = None,
         on_error: Callable[[RowError], None] | None = None,
+        stop: Callable[[], bool] | None = None,
         **given: Any,
     ) -> ImportReport:
         """Upsert ``rows`` of ``resource`` (``contacts`` or ``companies``). Options, in
         ``options`` or as keywords: ``on_conflict`` (``skip``, the default, or ``update``),
         ``dry_run`` (write nothing, report what would happen) and ``map`` (``column=field``
         pairs). ``progress`` hears how many more rows are done; ``on_error`` hears every
-        row error as it happens."""
+        row error as it happens. ``stop`` is asked before each row: once it answers true,
+        the import ends there and the report's ``stopped_at_row`` names that row (an HTTP
+        request stops so before its time runs out)."""
         kind = kind_of(resource)
         opts = _options({**(options or {}), **given})
         columns = column_fields(resource, header, opts.map)
@@ -196,11 +202,13 @@ class ImportService:
             ignored_columns=[column for column in header if column not in columns],
         )
         records = self._contacts if kind.key == "email" else self._companies
-        run = _Run(self._context, records, kind, columns, opts, report, on_error)
+        run = _Run(self._context, records, kind, columns, opts, report, on_error, stop)
         for chunk in _chunks(rows, CHUNK):
-            await run.chunk(chunk)
+            done = await run.chunk(chunk)
             if progress is not None:
-                progress(len(chunk))
+                progress(done)
+            if report.stopped_at_row is not None:
+                break
         return report
 
 
@@ -216,8 +224,10 @@ class _Run:
         options: ImportOptions,
         report: ImportReport,
         on_error: Callable[[RowError], None] | None,
+        stop: Callable[[], bool] | None,
     ) -> None:
         self._context = context
+        self._stop = stop
         self._records = records
         self._kind = kind
         self._columns = columns
@@ -268,15 +278,20 @@ class _Run:
         except ValueError as exc:
             raise _BadKey(str(exc)) from None
 
-    async def chunk(self, rows: Sequence[ImportRow]) -> None:
-        self._report.rows += len(rows)
+    async def chunk(self, rows: Sequence[ImportRow]) -> int:
+        """Import ``rows``; answer how many were done (fewer when ``stop`` said so)."""
         prepared = [(row.number, self._prepare(row)) for row in rows]
         found = await self._look_up([p for _, p in prepared if isinstance(p, _Prepared)])
-        for number, outcome in prepared:  # in row order, so errors are reported in it too
+        for done, (number, outcome) in enumerate(prepared):  # in row order, errors too
+            if self._stop is not None and self._stop():
+                self._report.stopped_at_row = number
+                return done
+            self._report.rows += 1
             if isinstance(outcome, _Prepared):
                 await self._import(outcome, found)
             else:
                 self._fail(number, outcome)
+        return len(prepared)
 
     async def _look_up(self, rows: Sequence[_Prepared]) -> _Chunk:
         keys = {row.key for row in rows if row.key is not None}

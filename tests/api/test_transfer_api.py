@@ -10,6 +10,7 @@ import httpx
 import orjson
 import pytest
 
+from pauhu_crm_apps.api.routes import transfer as transfer_routes
 from pauhu_crm_apps.settings import Settings
 
 pytestmark = pytest.mark.anyio
@@ -73,6 +74,22 @@ async def test_a_dry_run_over_http_writes_nothing(client: httpx.AsyncClient) -> 
 
     assert (response.json()["created"], response.json()["dry_run"]) == (1, True)
     assert (await client.get("/v1/crm/contacts")).json()["total"] == 0
+
+
+async def test_an_import_stops_before_the_request_times_out_and_says_where(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ticks = iter(range(10_000))  # a clock that moves one second each time it is read
+    monkeypatch.setattr(transfer_routes, "_now", lambda: float(next(ticks)))
+    text = "email\n" + "".join(f"p{i}@dvv.fi\n" for i in range(40))
+
+    response = await import_csv(client, text)
+
+    report = response.json()
+    # The 30 s timeout: the import stops 24 clock readings in, before its 24th row (row 25).
+    assert (response.status_code, report["stopped_at_row"]) == (200, 25)
+    assert (report["rows"], report["created"]) == (23, 23)
+    assert (await client.get("/v1/crm/contacts")).json()["total"] == 23
 
 
 async def test_companies_import_by_domain(client: httpx.AsyncClient) -> None:

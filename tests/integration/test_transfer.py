@@ -284,6 +284,24 @@ async def test_more_rows_than_a_chunk_are_all_imported(ws: CrmWorkspace) -> None
     assert len(await everything(ws, "contacts")) == count
 
 
+async def test_stop_ends_an_import_before_a_row_and_the_report_names_it(
+    ws: CrmWorkspace,
+) -> None:
+    text = "email\n" + "".join(f"p{i}@dvv.fi\n" for i in range(CHUNK + 10))
+    asked = 0
+
+    def stop() -> bool:
+        nonlocal asked
+        asked += 1
+        return asked > CHUNK + 3  # after the first chunk and three more rows
+
+    report = await load(ws, "contacts", text, stop=stop)
+    resent = await load(ws, "contacts", text)
+
+    assert (report.rows, report.created, report.stopped_at_row) == (CHUNK + 3, CHUNK + 3, CHUNK + 5)
+    assert (resent.skipped, resent.created, resent.stopped_at_row) == (CHUNK + 3, 7, None)
+
+
 @pytest.mark.parametrize(
     ("options", "header", "fields"),
     [

@@ -41,8 +41,21 @@ IMPORT_REPORT_SCHEMA: dict[str, Any] = {
                 "additionalProperties": False,
             },
         },
+        "stopped_at_row": {
+            "anyOf": [{"type": "integer", "minimum": 2}, {"type": "null"}],
+            "description": "Set when the import ran out of the request's time: the first row "
+            "not imported. Send the file again with on_conflict=skip to import the rest.",
+        },
     },
-    "required": ["resource", "dry_run", "columns", "ignored_columns", *COUNTS, "errors"],
+    "required": [
+        "resource",
+        "dry_run",
+        "columns",
+        "ignored_columns",
+        *COUNTS,
+        "errors",
+        "stopped_at_row",
+    ],
     "additionalProperties": False,
 }
 
