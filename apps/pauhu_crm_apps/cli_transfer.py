@@ -45,7 +45,7 @@ def _failure(exc: CrmError) -> click.ClickException:
 def _count_records(path: str) -> int:
     """How many records a CSV file has (a quick first pass, for the progress bar)."""
     with open(path, encoding="utf-8-sig", newline="") as file:
-        return max(0, sum(1 for _ in csv.reader(file)) - 1)
+        return max(0, sum(1 for record in csv.reader(file) if record) - 1)  # not blank lines
 
 
 def _open_input(stack: ExitStack, path: str) -> IO[str]:
