@@ -11,14 +11,17 @@ kept in the score history, and scored contacts that can be mailed are
 enrolled in the active sequence of their segment.
 
 A run is a pipeline, so that the scorer — the slow part, an LLM answering in
-seconds — is never kept waiting by the database:
+seconds — is never kept waiting by the database, nor the database by it:
 
 * the reader reads batch *n + 1* and starts its evaluations while batch *n*'s
   are still in flight; one limiter for the whole run bounds them, and serves
-  them first come first served, so an earlier batch's finish first;
-* one writer applies the batches in the order they were read (the history
-  stays in order), each once every evaluation it needs has finished, while
-  the next ones are evaluated.
+  them first come first served, so the leads read first finish first;
+* one writer applies the contacts in the order they were read (the history
+  stays in order): whenever the oldest unwritten contact's evaluation is done,
+  it writes every contact from there whose evaluation is done too, as one
+  transaction, while the scorer goes on with the rest. So writing starts
+  with the first evaluations, not after a whole batch's slowest, and the
+  writes are as large as the scorer lets them be.
 
 The reader runs at most ``READ_AHEAD`` batches ahead of the writer, so a run
 over a million contacts holds a few batches in memory, not all of them.
@@ -32,7 +35,7 @@ from datetime import datetime
 from typing import Any
 
 import anyio
-from anyio.abc import ObjectReceiveStream
+from anyio.streams.memory import MemoryObjectReceiveStream
 from attrs import define, frozen
 
 from ..commands import ScoreHistoryQuery
@@ -68,6 +71,9 @@ TOP_PROSPECTS = 10
 READ_AHEAD = 4
 """Batches read and waiting for the writer, at most: enough to keep the scorer busy while the
 writer applies one (later batches meet few new companies), and a bound on memory."""
+SMALLEST_WRITE = 100
+"""Contacts a write waits to gather while more of them are still being evaluated (a
+transaction has a cost of its own); the last write of a run may be smaller."""
 
 
 @frozen(kw_only=True)
@@ -103,19 +109,35 @@ class _Evaluated:
 
 
 class _Pending:
-    """One lead's evaluation in this run: set once, when it has finished."""
+    """One lead's evaluation in this run: its outcome, once it has finished."""
 
     def __init__(self) -> None:
-        self.finished = anyio.Event()
+        self.finished = False
         self.outcome: _Evaluated | _Failed = _FAILED
+
+
+class _Signal:
+    """Wakes the writer: an evaluation finished, or the reader sent a batch (or ended)."""
+
+    def __init__(self) -> None:
+        self._event = anyio.Event()
+
+    def clear(self) -> None:
+        if self._event.is_set():
+            self._event = anyio.Event()
+
+    def notify(self) -> None:
+        self._event.set()
+
+    async def wait(self) -> None:
+        await self._event.wait()
 
 
 @frozen
 class _Batch:
-    """Contacts read together, by lead key; the writer applies them as one."""
+    """Contacts read together, in the order read, each with its lead key."""
 
-    groups: Mapping[str, list[Contact]]
-    size: int
+    leads: Sequence[tuple[str, Contact]]
 
 
 @define
@@ -138,35 +160,48 @@ class ScoringService:
     async def run(
         self, *, rescore: bool = False, progress: Callable[[int], None] | None = None
     ) -> ScoringResult:
-        """Score the workspace's contacts; ``progress`` hears how many contacts each batch
-        covered, once it is written (a terminal progress bar, say)."""
+        """Score the workspace's contacts; ``progress`` hears how many contacts each write
+        covered (a terminal progress bar, say)."""
         settings = self._context.runtime.scoring
         limiter = anyio.CapacityLimiter(settings.concurrency)
         evaluations: dict[str, _Pending] = {}
         tally = _Tally()
+        changed = _Signal()
         to_write, written = anyio.create_memory_object_stream[_Batch](READ_AHEAD)
         async with anyio.create_task_group() as group:
-            group.start_soon(self._write_batches, written, evaluations, tally, progress)
+            group.start_soon(
+                self._write_when_evaluated,
+                written,
+                evaluations,
+                changed,
+                tally,
+                progress,
+                max(min(SMALLEST_WRITE, settings.batch_size), 1),
+                settings.batch_size,
+            )
             async with to_write:
                 after_id: str | None = None
                 while True:
                     batch = await self._read_batch(rescore, after_id, settings.batch_size)
                     if batch is None:
                         break
-                    after_id, groups, companies = batch
+                    contacts, companies = batch
+                    after_id = contacts[-1].id
+                    leads = [(lead_key(c, companies), c) for c in contacts]
+                    groups: dict[str, list[Contact]] = defaultdict(list)
+                    for key, contact in leads:
+                        groups[key].append(contact)
                     # Over this run's evaluation budget, a lead waits for the next run.
                     budget = max(settings.max_evaluations_per_run - len(evaluations), 0)
-                    new_keys = [key for key in groups if key not in evaluations][:budget]
-                    for key in new_keys:
+                    for key in [key for key in groups if key not in evaluations][:budget]:
                         evaluations[key] = _Pending()
+                        profile = _profile(groups[key], companies)
                         group.start_soon(
-                            self._evaluate,
-                            _profile(groups[key], companies),
-                            evaluations[key],
-                            limiter,
+                            self._evaluate, profile, evaluations[key], limiter, changed
                         )
-                    size = sum(len(contacts) for contacts in groups.values())
-                    await to_write.send(_Batch(groups=groups, size=size))
+                    await to_write.send(_Batch(leads=leads))
+                    changed.notify()
+            changed.notify()  # the end of the reading
         async with self._context.writing() as uow:
             await self._context.audit(uow, "run", "scoring")
             await uow.commit()
@@ -174,8 +209,8 @@ class ScoringService:
 
     async def _read_batch(
         self, rescore: bool, after_id: str | None, limit: int
-    ) -> tuple[str, dict[str, list[Contact]], dict[str, Company]] | None:
-        """The next contacts to score by lead key, with their companies; ``None`` at the end."""
+    ) -> tuple[Sequence[Contact], dict[str, Company]] | None:
+        """The next contacts to score, with their companies; ``None`` at the end."""
         async with self._context.reading() as uow:
             contacts = await uow.contacts.scoring_candidates(
                 rescore=rescore, after_id=after_id, limit=limit
@@ -184,13 +219,14 @@ class ScoringService:
                 return None
             company_ids = {c.company_id for c in contacts if c.company_id}
             companies = {c.id: c for c in await uow.companies.get_many(company_ids)}
-        groups: dict[str, list[Contact]] = defaultdict(list)
-        for contact in contacts:
-            groups[lead_key(contact, companies)].append(contact)
-        return contacts[-1].id, groups, companies
+        return contacts, companies
 
     async def _evaluate(
-        self, profile: LeadProfile, into: _Pending, limiter: anyio.CapacityLimiter
+        self,
+        profile: LeadProfile,
+        into: _Pending,
+        limiter: anyio.CapacityLimiter,
+        changed: _Signal,
     ) -> None:
         scorer = self._context.runtime.scorer
         try:
@@ -203,29 +239,60 @@ class ScoringService:
             if not evaluation_problems(evaluation):
                 into.outcome = _Evaluated(evaluation, profile.snapshot_hash())
         finally:
-            into.finished.set()
+            into.finished = True
+            changed.notify()
 
-    async def _write_batches(
+    async def _write_when_evaluated(
         self,
-        batches: ObjectReceiveStream[_Batch],
+        batches: MemoryObjectReceiveStream[_Batch],
         evaluations: Mapping[str, _Pending],
+        changed: _Signal,
         tally: _Tally,
         progress: Callable[[int], None] | None,
+        smallest: int,
+        largest: int,
     ) -> None:
-        """Apply each batch, in the order read, once the evaluations it needs are done."""
+        """Apply each contact once its lead's evaluation is done (or was never started: over
+        the run's budget), those ready in the order read, in writes of ``smallest`` to
+        ``largest`` contacts (fewer when nothing more can come); hold at most
+        ``READ_AHEAD + 1`` batches unwritten."""
+        unwritten: list[tuple[str, Contact]] = []
+        most_unwritten = (READ_AHEAD + 1) * largest
+        reading = True
+
+        def done(key: str) -> bool:
+            pending = evaluations.get(key)
+            return pending is None or pending.finished
+
         async with batches:
-            async for batch in batches:
-                outcomes: dict[str, _Evaluated | _Failed] = {}
-                for key in batch.groups:
-                    pending = evaluations.get(key)
-                    if pending is not None:
-                        await pending.finished.wait()
-                        outcomes[key] = pending.outcome
-                scored, errors = await self._apply(batch.groups, outcomes)
+            while True:
+                changed.clear()
+                while reading and len(unwritten) < most_unwritten:
+                    try:
+                        unwritten.extend(batches.receive_nowait().leads)
+                    except anyio.WouldBlock:
+                        break
+                    except anyio.EndOfStream:
+                        reading = False
+                if not unwritten and not reading:
+                    break
+                ready = [lead for lead in unwritten if done(lead[0])][:largest]
+                nothing_more = not reading and len(ready) == len(unwritten)
+                full = len(unwritten) >= most_unwritten
+                if not ready or not (len(ready) >= smallest or nothing_more or full):
+                    await changed.wait()  # an evaluation finished, or a batch was read
+                    continue
+                written = {id(contact) for _, contact in ready}
+                unwritten = [lead for lead in unwritten if id(lead[1]) not in written]
+                groups: dict[str, list[Contact]] = defaultdict(list)
+                for key, contact in ready:
+                    groups[key].append(contact)
+                outcomes = {key: evaluations[key].outcome for key in groups if key in evaluations}
+                scored, errors = await self._apply(groups, outcomes)
                 tally.scored += scored
                 tally.errors += errors
                 if progress is not None:
-                    progress(batch.size)
+                    progress(len(ready))
 
     async def _apply(
         self,
