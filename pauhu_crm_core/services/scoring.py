@@ -16,15 +16,16 @@ seconds — is never kept waiting by the database, nor the database by it:
 * the reader reads batch *n + 1* and starts its evaluations while batch *n*'s
   are still in flight; one limiter for the whole run bounds them, and serves
   them first come first served, so the leads read first finish first;
-* one writer applies the contacts in the order they were read (the history
-  stays in order): whenever the oldest unwritten contact's evaluation is done,
-  it writes every contact from there whose evaluation is done too, as one
-  transaction, while the scorer goes on with the rest. So writing starts
-  with the first evaluations, not after a whole batch's slowest, and the
-  writes are as large as the scorer lets them be.
+* one writer applies the contacts as their evaluations finish: each write is
+  a transaction of the contacts whose evaluations are done (in the order read
+  among themselves), so writing starts with the first evaluations, not after
+  a whole batch's slowest, and goes on while the scorer does. Each contact
+  is scored once per run, with one history record, so its history stays in
+  order.
 
-The reader runs at most ``READ_AHEAD`` batches ahead of the writer, so a run
-over a million contacts holds a few batches in memory, not all of them.
+The reader runs at most ``READ_AHEAD`` batches ahead of the writer, and the
+writer holds at most one batch more, so a run over a million contacts keeps a
+few batches in memory, not all of them.
 """
 
 from __future__ import annotations
