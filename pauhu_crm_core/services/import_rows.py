@@ -1,4 +1,5 @@
-"""The rows of an import: which field each column fills, and a row's cells as a body.
+"""The rows of an import: which field each column fills, a row's cells as a body, and
+the shapes an import takes and gives (its options, rows, row errors and report).
 
 A column fills the field ``--map``/``map`` names for it, or else the field it is
 named after (``First Name`` fills ``first_name``); other columns are ignored. A
@@ -14,9 +15,11 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from enum import StrEnum
+from typing import Any
 
 import attrs
-from attrs import frozen
+from attrs import define, field, frozen
 
 from ..commands import (
     COMPANY_CHANGES_READ_ONLY,
@@ -29,6 +32,7 @@ from ..commands import (
     NewContact,
 )
 from ..errors import ValidationFailed
+from ..validation import QueryBool, structure
 
 COMPANY_DOMAIN = "company_domain"
 """A contact column that names the contact's company by its domain, not its id."""
@@ -206,3 +210,80 @@ def row_body(columns: Mapping[str, str], cells: Mapping[str, str | None]) -> dic
     if details:
         raise ValidationFailed(details)
     return body
+
+
+# -- the shapes of an import: its options, rows, errors and report
+
+
+class OnConflict(StrEnum):
+    """What a row does whose key (e-mail or domain) an existing record already holds."""
+
+    SKIP = "skip"
+    UPDATE = "update"
+
+
+@frozen(kw_only=True)
+class ImportOptions:
+    on_conflict: str = OnConflict.SKIP.value
+    dry_run: QueryBool = QueryBool(False)  # noqa: RUF009 (NewType: the identity)
+    map: tuple[str, ...] = ()
+    """``column=field`` pairs: which field a column of the file fills."""
+
+
+@frozen
+class ImportRow:
+    """One record of the file: its number (the header is row 1) and its cells by column.
+    ``error`` says why a record could not be read at all (it is reported, not imported)."""
+
+    number: int
+    cells: Mapping[str, str | None]
+    error: str | None = None
+
+
+@frozen
+class RowError:
+    row: int
+    field: str
+    message: str
+
+
+@define(kw_only=True)
+class ImportReport:
+    """What an import did (or, in a dry run, would do)."""
+
+    resource: str
+    dry_run: bool
+    columns: dict[str, str]
+    """Each column of the file that is imported, and the field it fills."""
+    ignored_columns: list[str]
+    """Columns that fill no field (e.g. ``created_at`` of an export): left out."""
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    """Rows whose key an existing record holds, with ``on_conflict=skip`` (or with
+    ``update`` but nothing to change)."""
+    suppressed: int = 0
+    failed: int = 0
+    errors: list[RowError] = field(factory=list)
+    """The first 1000 row errors (suppressed rows included); all are counted."""
+    stopped_at_row: int | None = None
+    """When ``stop`` ended the import early: the first row not imported (this row and the
+    ones after it were not read)."""
+
+
+# -- the import
+
+
+def import_options(data: dict[str, Any]) -> ImportOptions:
+    """The options of an import; ``map`` may also be one pair or a column → field mapping."""
+    pairs = data.get("map")
+    if isinstance(pairs, str):
+        data["map"] = [pairs]
+    elif isinstance(pairs, Mapping):
+        data["map"] = [f"{column}={target}" for column, target in pairs.items()]
+    options = structure(data, ImportOptions)
+    if options.on_conflict not in {c.value for c in OnConflict}:
+        choices = ", ".join(c.value for c in OnConflict)
+        raise ValidationFailed.single("on_conflict", f"must be one of: {choices}")
+    return options

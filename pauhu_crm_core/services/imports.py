@@ -20,24 +20,39 @@ person who asked to be forgotten. It is reported, and counted as
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from enum import StrEnum
 from typing import Any, Protocol, TypeVar
 
-from attrs import define, field, frozen
+from attrs import define, frozen
 
 from .. import normalise
 from ..errors import Conflict, NotFound, ValidationFailed
-from ..validation import QueryBool, structure
+from ..validation import structure
 from .companies import CompanyService
 from .contacts import ContactService
 from .context import WorkspaceContext, email_hash
 from .import_rows import (
     COMPANY_DOMAIN,
     ImportKind,
+    ImportOptions,
+    ImportReport,
+    ImportRow,
+    OnConflict,
+    RowError,
     column_fields,
+    import_options,
     kind_of,
     row_body,
 )
+
+__all__ = [
+    "CHUNK",
+    "ImportOptions",
+    "ImportReport",
+    "ImportRow",
+    "ImportService",
+    "OnConflict",
+    "RowError",
+]
 
 T = TypeVar("T")
 
@@ -46,66 +61,6 @@ CHUNK = 200
 MAX_REPORTED_ERRORS = 1000
 """Row errors kept in a report (all are counted, and all go to ``on_error``)."""
 SUPPRESSED_MESSAGE = "was erased before (it is on the suppression list): not imported"
-
-
-class OnConflict(StrEnum):
-    """What a row does whose key (e-mail or domain) an existing record already holds."""
-
-    SKIP = "skip"
-    UPDATE = "update"
-
-
-@frozen(kw_only=True)
-class ImportOptions:
-    on_conflict: str = OnConflict.SKIP.value
-    dry_run: QueryBool = QueryBool(False)  # noqa: RUF009 (NewType: the identity)
-    map: tuple[str, ...] = ()
-    """``column=field`` pairs: which field a column of the file fills."""
-
-
-@frozen
-class ImportRow:
-    """One record of the file: its number (the header is row 1) and its cells by column.
-    ``error`` says why a record could not be read at all (it is reported, not imported)."""
-
-    number: int
-    cells: Mapping[str, str | None]
-    error: str | None = None
-
-
-@frozen
-class RowError:
-    row: int
-    field: str
-    message: str
-
-
-@define(kw_only=True)
-class ImportReport:
-    """What an import did (or, in a dry run, would do)."""
-
-    resource: str
-    dry_run: bool
-    columns: dict[str, str]
-    """Each column of the file that is imported, and the field it fills."""
-    ignored_columns: list[str]
-    """Columns that fill no field (e.g. ``created_at`` of an export): left out."""
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    skipped: int = 0
-    """Rows whose key an existing record holds, with ``on_conflict=skip`` (or with
-    ``update`` but nothing to change)."""
-    suppressed: int = 0
-    failed: int = 0
-    errors: list[RowError] = field(factory=list)
-    """The first ``MAX_REPORTED_ERRORS`` row errors (suppressed rows included)."""
-    stopped_at_row: int | None = None
-    """When ``stop`` ended the import early: the first row not imported (this row and the
-    ones after it were not read)."""
-
-
-# -- the import
 
 
 class _BadKey(ValueError):
@@ -152,20 +107,6 @@ class _Records(Protocol):
     ) -> Any: ...
 
 
-def _options(data: dict[str, Any]) -> ImportOptions:
-    """The options of an import; ``map`` may also be one pair or a column → field mapping."""
-    pairs = data.get("map")
-    if isinstance(pairs, str):
-        data["map"] = [pairs]
-    elif isinstance(pairs, Mapping):
-        data["map"] = [f"{column}={target}" for column, target in pairs.items()]
-    options = structure(data, ImportOptions)
-    if options.on_conflict not in {c.value for c in OnConflict}:
-        choices = ", ".join(c.value for c in OnConflict)
-        raise ValidationFailed.single("on_conflict", f"must be one of: {choices}")
-    return options
-
-
 class ImportService:
     def __init__(self, context: WorkspaceContext) -> None:
         self._context = context
@@ -193,7 +134,7 @@ class ImportService:
         the import ends there and the report's ``stopped_at_row`` names that row (an HTTP
         request stops so before its time runs out)."""
         kind = kind_of(resource)
-        opts = _options({**(options or {}), **given})
+        opts = import_options({**(options or {}), **given})
         columns = column_fields(resource, header, opts.map)
         report = ImportReport(
             resource=resource,
