@@ -9,7 +9,9 @@ at the same level. In ``json`` every line is one object::
      "message": "127.0.0.1:50712 - \\"GET /v1/crm/contacts HTTP/1.1\\" 200",
      "request_id": "5f0c…"}
 
-with ``exception`` (the formatted traceback) when there is one. The request id
+with ``exception`` (the formatted traceback) when there is one, and on uvicorn's
+access lines ``client``, ``method``, ``path`` (sensitive query values redacted)
+and ``status`` as fields of their own. The request id
 is the one the response's ``X-Request-ID`` header carries: the outermost
 middleware puts it in ``current_request_id`` for the time of the request, and
 whatever logs meanwhile — a route, the core, uvicorn's access log — gets it.
@@ -35,6 +37,7 @@ current_request_id: ContextVar[str | None] = ContextVar("pauhu_crm_request_id", 
 
 CRM_LOGGERS = ("pauhu_crm", "pauhu_crm_core", "pauhu_crm_adapters", "pauhu_crm_apps")
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+ACCESS_LOGGER = "uvicorn.access"
 
 
 class JsonFormatter(logging.Formatter):
@@ -50,6 +53,8 @@ class JsonFormatter(logging.Formatter):
         request_id = current_request_id.get()
         if request_id is not None:
             entry["request_id"] = request_id
+        if record.name == ACCESS_LOGGER and isinstance(record.args, tuple):
+            entry.update(_access_fields(record.args))
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         elif record.exc_text:
@@ -57,6 +62,15 @@ class JsonFormatter(logging.Formatter):
         if record.stack_info:
             entry["stack"] = self.formatStack(record.stack_info)
         return orjson.dumps(entry, default=str).decode()
+
+
+def _access_fields(args: tuple[object, ...]) -> dict[str, object]:
+    """uvicorn's access line as fields: its arguments are (client, method, path with query
+    (already redacted by the access log's filter), HTTP version, status)."""
+    if len(args) != 5:
+        return {}
+    client, method, path, _version, status = args
+    return {"client": client, "method": method, "path": path, "status": status}
 
 
 def _utc_time(created: float) -> str:

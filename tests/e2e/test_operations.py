@@ -122,14 +122,18 @@ def test_json_log_lines_carry_the_request_id_of_each_response(
     access = {line.get("request_id"): line for line in lines if line["logger"] == "uvicorn.access"}
     assert chosen.headers["X-Request-ID"] == "req-json-1"
     assert "GET /openapi.json" in access["req-json-1"]["message"]
+    assert access["req-json-1"]["method"] == "GET"
+    assert access["req-json-1"]["path"] == "/openapi.json"
+    assert access["req-json-1"]["status"] == 200
     assert "GET /no/such/page" in access[generated.headers["X-Request-ID"]]["message"]
     # The CRM's own loggers write JSON too: the warning about an open /metrics.
     warnings = [line for line in lines if line["logger"] == "pauhu_crm.api"]
     assert any("PAUHU_CRM_METRICS_TOKEN" in line["message"] for line in warnings)
     # The unsubscribe token stays out of the access log, in JSON as in text.
     assert "SECRET-TOKEN-4711" not in server.log_text()
-    redacted = access[unsubscribe.headers["X-Request-ID"]]["message"]
-    assert "token=[redacted]" in redacted
+    redacted = access[unsubscribe.headers["X-Request-ID"]]
+    assert "token=[redacted]" in redacted["message"]
+    assert redacted["path"] == "/unsubscribe?token=[redacted]"
 
 
 # --- graceful shutdown ------------------------------------------------------------------------

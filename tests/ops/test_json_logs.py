@@ -94,3 +94,20 @@ def test_the_crm_loggers_are_configured_at_the_chosen_level(log_format: str) -> 
     assert config["loggers"]["uvicorn.access"]["level"] == "DEBUG"
     uses_json = config["handlers"]["access"]["formatter"] == "json"
     assert uses_json == (log_format == "json")
+
+
+def test_an_access_line_also_has_its_parts_as_fields() -> None:
+    args = ("127.0.0.1:5000", "GET", "/unsubscribe?token=[redacted]", "1.1", 200)
+    record = logging.LogRecord(
+        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d', args, None
+    )
+
+    entry = orjson.loads(JsonFormatter().format(record))
+
+    assert entry["message"] == '127.0.0.1:5000 - "GET /unsubscribe?token=[redacted] HTTP/1.1" 200'
+    assert (entry["method"], entry["path"], entry["status"]) == (
+        "GET",
+        "/unsubscribe?token=[redacted]",
+        200,
+    )
+    assert entry["client"] == "127.0.0.1:5000"

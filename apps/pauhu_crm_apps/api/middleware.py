@@ -7,12 +7,18 @@ with that id and its traceback, and the client gets a 500 in the error shape
 with the same id — never the exception's text.
 
 It is one pure-ASGI layer with **one** ``send`` wrapper for all of that (and
-for the metrics' timing): every layer that wraps ``send`` costs a closure
-and a copied message per response, which showed up as about a fifth of the
-server's CPU on a list page (``bench/analysis.md`` §6). Layers further in
-that need to know whether the response has started (the timeout) read the
-``ResponseState`` this layer keeps in the scope instead of wrapping ``send``
-again.
+for the metrics' timing): every layer that wraps ``send`` costs a coroutine
+and a copied message per response. Layers further in that need to know
+whether the response has started (the timeout) read the ``ResponseState``
+this layer keeps in the scope instead of wrapping ``send`` again.
+
+Measured in-process around a trivial endpoint, the middleware stack took
+about 70 µs of CPU a request as five layers and about 48 µs as this one plus
+CORS, timeout and rate limit (66 µs with metrics on). On a real server
+serving list pages that is small either way: py-spy found 6–9 % of the
+samples in stacks that pass through these layers and 0.1–0.2 % in their own
+code, before and after alike, so the rest of the request is where the time
+goes (``bench/analysis.md`` §6).
 """
 
 from __future__ import annotations
