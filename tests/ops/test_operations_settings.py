@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import pytest
+import uvicorn
 from click.testing import CliRunner
 
 from pauhu_crm_apps.bootstrap import build_metrics
@@ -54,9 +55,17 @@ def test_metrics_without_their_extra_say_what_to_install() -> None:
         build_metrics(Settings(metrics=True))
 
 
+def _never_serve(*_args: object, **_kwargs: object) -> None:
+    raise AssertionError("serve must stop before uvicorn starts")
+
+
 @pytest.mark.usefixtures("without_prometheus")
-def test_serve_stops_before_listening_when_metrics_lack_their_extra() -> None:
-    result = CliRunner().invoke(main, ["serve", "--port", "1"], env={"PAUHU_CRM_METRICS": "true"})
+def test_serve_stops_before_listening_when_metrics_lack_their_extra(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(uvicorn, "run", _never_serve)
+
+    result = CliRunner().invoke(main, ["serve"], env={"PAUHU_CRM_METRICS": "true"})
 
     assert result.exit_code == 2
     assert "pauhu-crm[metrics]" in result.output
