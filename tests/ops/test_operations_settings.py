@@ -8,6 +8,7 @@ import pytest
 import uvicorn
 from click.testing import CliRunner
 
+from pauhu_crm_apps.api import create_app
 from pauhu_crm_apps.bootstrap import build_metrics
 from pauhu_crm_apps.cli import main
 from pauhu_crm_apps.settings import Settings, SettingsError
@@ -51,6 +52,7 @@ def without_prometheus(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.usefixtures("without_prometheus")
 def test_metrics_without_their_extra_say_what_to_install() -> None:
     assert build_metrics(Settings()) is None  # off: prometheus-client is never imported
+    assert create_app(Settings()).state.metrics is None
     with pytest.raises(RuntimeError, match=r"pip install 'pauhu-crm\[metrics\]'"):
         build_metrics(Settings(metrics=True))
 
