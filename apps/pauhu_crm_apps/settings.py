@@ -158,7 +158,10 @@ class Settings:
     )
     request_timeout_seconds: float = field(
         default=30.0,
-        metadata={"help": "A request running longer is cancelled with a 503; 0 disables."},
+        metadata={
+            "help": "A request that has not started its response after this long is "
+            "cancelled with a 503 (a streamed export that has started runs on); 0 disables."
+        },
     )
     shutdown_timeout_seconds: int = field(
         default=25,

@@ -152,7 +152,10 @@ class RateLimitMiddleware:
 
 
 class TimeoutMiddleware:
-    """A request running longer than ``seconds`` is cancelled; 503 if nothing was sent yet.
+    """A request that has not started its response after ``seconds`` is cancelled with a 503.
+
+    Once the response has started the deadline is lifted: a streamed export
+    sends its first rows at once and then takes as long as its records do.
 
     ``seconds`` of 0 disables the timeout. Inside ``RequestContextMiddleware``
     it reads whether the response has started from that layer's
@@ -176,6 +179,7 @@ class TimeoutMiddleware:
             inner_send = _tracking(send, tracked)
         # A cancel scope with a deadline is what anyio.fail_after opens, without its wrappers.
         with anyio.CancelScope(deadline=anyio.current_time() + self.seconds) as deadline:
+            tracked.deadline = deadline  # lifted when the response starts
             await self.app(scope, receive, inner_send)
         if not deadline.cancelled_caught:
             return
@@ -196,7 +200,7 @@ class TimeoutMiddleware:
 def _tracking(send: Send, state: ResponseState) -> Send:
     async def send_tracking(message: Message) -> None:
         if message["type"] == "http.response.start":
-            state.status = message["status"]
+            state.start(message["status"])
         await send(message)
 
     return send_tracking

@@ -24,12 +24,14 @@ goes (``bench/analysis.md`` §6).
 from __future__ import annotations
 
 import logging
+import math
 import os
 import re
 import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..logging_setup import current_request_id
@@ -49,16 +51,27 @@ RESPONSE_STATE = "pauhu_crm.response"
 
 
 class ResponseState:
-    """What the outermost layer saw of the response: its status once it has started."""
+    """What the outermost layer saw of the response: its status once it has started.
 
-    __slots__ = ("status",)
+    ``deadline`` is the request timeout's cancel scope, if one runs: the timeout
+    bounds the time until the response starts, so starting lifts it (a streamed
+    export then takes as long as the records take, not the request timeout).
+    """
+
+    __slots__ = ("deadline", "status")
 
     def __init__(self) -> None:
         self.status = 0
+        self.deadline: anyio.CancelScope | None = None
 
     @property
     def started(self) -> bool:
         return self.status != 0
+
+    def start(self, status: int) -> None:
+        self.status = status
+        if self.deadline is not None:
+            self.deadline.deadline = math.inf
 
 
 class RequestContextMiddleware:
@@ -93,7 +106,7 @@ class RequestContextMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                response.status = message["status"]
+                response.start(message["status"])
                 headers = []
                 present = set()
                 for header in message.get("headers", ()):
