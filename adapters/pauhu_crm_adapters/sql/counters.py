@@ -6,7 +6,9 @@ counted facet; ``pipeline_totals`` holds per deal stage what the pipeline summar
 sums. Database triggers (revision 0009) update both in the transaction of every
 INSERT, DELETE and UPDATE of a counted column, whichever code runs it, so a
 total read from them is exact: it counts what a ``count(*)`` in the same
-transaction would.
+transaction would. (On PostgreSQL a scoring run's batch update counts itself, in
+one upsert, rather than once per contact: see
+``SqlContactRepository.apply_scores``.)
 
 Counted facets (the list filters a page offers without search, and what the
 dashboard sums):

@@ -7,11 +7,13 @@ index access: ``JSON_EXTRACT`` on SQLite, ``->>`` on PostgreSQL's JSONB.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, func, or_, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError
 
 from pauhu_crm_core.entities import Contact, LifecycleStage, Page, ScoreSegment
@@ -77,6 +79,11 @@ def contact_values(contact: Contact) -> dict[str, Any]:
         "search_text": contact_search_text(contact),
     }
 
+
+COUNTING = "pauhu_crm.counting"
+BATCH = "batch"
+"""``pauhu_crm.counting = 'batch'``: the writer counts its own batch, so the contacts' update
+trigger (revision 0009, PostgreSQL) stands down for the transaction's next statements."""
 
 MANUAL_SCORER = "manual"
 """``score_breakdown.scorer`` of a score set by hand (see the core's contact service)."""
@@ -206,28 +213,85 @@ class SqlContactRepository(TenantTableRepository[Contact]):
             for score in sorted(scores, key=lambda s: s.contact_id)
         ]
         try:
-            await self._lock_in_order([str(row["p_id"]) for row in rows])
-            await self._conn.execute(statement, rows)
+            if self._conn.dialect.name == "postgresql":
+                await self._apply_counting_the_batch(statement, rows)
+            else:  # SQLite: its triggers count each row (one writer at a time, in place)
+                await self._conn.execute(statement, rows)
         except DBAPIError as exc:
             raise transient_error(exc) or exc from exc
 
-    async def _lock_in_order(self, ids: Sequence[str]) -> None:
-        """PostgreSQL: lock these contacts' rows, in id order, before the first update.
+    async def _apply_counting_the_batch(
+        self, statement: Any, rows: Sequence[Mapping[str, Any]]
+    ) -> None:
+        """PostgreSQL: the batch's UPDATEs with the contacts' update trigger stood down, and
+        their counter deltas added in one upsert.
 
-        Each update's counter trigger locks the workspace's contact counters until commit;
-        were the rows locked one update at a time after that, a single-contact write that
-        holds one of them and waits for the counters would deadlock with this batch. With
-        every row locked first, the batch holds them all before it touches the counters.
+        Per row, the trigger would update the same few counter rows once per contact, and
+        PostgreSQL keeps every version a transaction wrote until it ends: a batch of 1,000
+        would walk version chains hundreds long (milliseconds a row). Here the batch's rows
+        are locked in id order first and their counted columns read (``FOR NO KEY
+        UPDATE``: stable until commit); the updates run under ``pauhu_crm.counting =
+        'batch'`` (transaction-local), which the trigger's WHEN skips; then the total row
+        is locked and the deltas upserted in key order, as the trigger would. Locking every
+        row first also keeps this batch from holding the counters while it waits for a
+        contact a single-contact write holds (and that write from waiting for them).
         """
-        if self._conn.dialect.name != "postgresql":
-            return  # SQLite runs one writer at a time
+        c = contacts.c
+        before: dict[str, tuple[int, str | None, bool]] = {}
+        ids = [str(row["p_id"]) for row in rows]
         for start in range(0, len(ids), IN_CHUNK):
-            await self._conn.execute(
-                select(contacts.c.id)
-                .where(self._in_workspace() & contacts.c.id.in_(ids[start : start + IN_CHUNK]))
-                .order_by(contacts.c.id)
+            result = await self._conn.execute(
+                select(c.id, c.lead_score, c.score_segment, c.scored_at.is_not(None))
+                .where(self._in_workspace() & c.id.in_(ids[start : start + IN_CHUNK]))
+                .order_by(c.id)
                 .with_for_update(key_share=True)
             )
+            before.update({id: (score, segment, scored) for id, score, segment, scored in result})
+        await self._conn.execute(select(func.set_config(COUNTING, BATCH, True)))
+        await self._conn.execute(statement, rows)
+        await self._conn.execute(select(func.set_config(COUNTING, "", True)))
+        deltas: Counter[tuple[str, str]] = Counter()
+        for row in rows:
+            if (old := before.get(str(row["p_id"]))) is None:
+                continue  # not in this workspace, or gone: nothing was updated
+            score, segment, scored = old
+            deltas["score_segment", segment or ""] -= 1
+            deltas["score_segment", row["p_score_segment"] or ""] += 1
+            if scored:
+                deltas[SCORED_LEAD_SCORE, str(score)] -= 1
+            deltas[SCORED_LEAD_SCORE, str(row["p_lead_score"])] += 1  # scored_at is set
+        changes = sorted((key, delta) for key, delta in deltas.items() if delta)
+        if not changes:
+            return
+        rc = record_counts.c
+        await self._conn.execute(
+            select(rc.count)
+            .where(
+                (rc.workspace_id == self._workspace_id)
+                & (rc.resource == contacts.name)
+                & (rc.facet == "")
+                & (rc.value == "")
+            )
+            .with_for_update(key_share=True)
+        )
+        upsert = postgresql.insert(record_counts).values(
+            [
+                {
+                    "workspace_id": self._workspace_id,
+                    "resource": contacts.name,
+                    "facet": facet,
+                    "value": value,
+                    "count": delta,
+                }
+                for (facet, value), delta in changes
+            ]
+        )
+        await self._conn.execute(
+            upsert.on_conflict_do_update(
+                index_elements=[rc.workspace_id, rc.resource, rc.facet, rc.value],
+                set_={"count": rc.count + upsert.excluded.count},
+            )
+        )
 
     async def score_summary(self) -> ScoreSummary:
         """From the contacts' counters (``counters.py``), one query however many contacts

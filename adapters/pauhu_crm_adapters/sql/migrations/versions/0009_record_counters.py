@@ -6,7 +6,8 @@ with the workspace: 50–90 ms for a list total and ~0.3 s for the pipeline at 1
 contacts and 300k deals, ~1 s for the dashboard. This revision keeps those figures
 in two small tables, updated by database triggers in the transaction of every
 write, so that every write path is counted (the repositories, executemany batches,
-scoring's batch update, erasure, imports, ``COPY``):
+erasure, imports, ``COPY``; on PostgreSQL a scoring run's batch update counts
+itself in one upsert, see below):
 
 * ``record_counts(workspace_id, resource, facet, value, count)``: per workspace
   and table (``resource``) the rows in all (facet and value ``''``) and per value
@@ -28,12 +29,13 @@ CONFLICT … DO UPDATE SET count = count + excluded.count``), which creates a
 missing row.
 
 * SQLite: plain triggers, one statement each (SQLite runs one writer at a time).
-* PostgreSQL: a plpgsql function per table and row triggers. The function writes
-  every delta of a row in one statement per counter table, sorted by key, and
-  always touches the table's total row first (with a delta of 0 on an update), so
-  every writer locks a workspace's counter rows in one order: two single-row
-  writes never deadlock. Writers of one table in one workspace queue on its total
-  row until they commit (see ``docs/storage.md``).
+* PostgreSQL: plpgsql functions; statement-level triggers with transition tables
+  for INSERT and DELETE (one upsert per statement, however many rows: a bulk
+  insert or a ``COPY`` stays fast), a row trigger for an UPDATE that changes a
+  counted column. Every upsert is sorted by key, and every writer locks the table's
+  total row first, so writers lock a workspace's counter rows in one order.
+  Writers of one table in one workspace queue on its total row until they commit
+  (see ``docs/storage.md``).
 
 The upgrade fills the counters from the rows already there (one ``INSERT …
 SELECT … GROUP BY`` per table). ``rebuild_counters`` (``sql/counters.py``) does
@@ -106,6 +108,10 @@ FACETS: dict[str, tuple[Facet, ...]] = {
     "tasks": (TOTAL, Facet("status", "{row}.status", ("status",))),
 }
 
+NOT_COUNTED_BY_WRITER = "current_setting('pauhu_crm.counting', true) IS DISTINCT FROM 'batch'"
+"""PostgreSQL: a transaction that set ``pauhu_crm.counting`` to ``'batch'`` (locally) counts
+the contacts it updates itself, in one upsert per batch."""
+
 PIPELINE_COLUMNS = ("stage", "amount_cents", "probability")
 AMOUNT = "coalesce({row}.amount_cents, 0)"
 WEIGHTED = "coalesce({row}.amount_cents, 0) * coalesce({row}.probability, 0)"
@@ -171,10 +177,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        for table in FACETS:
-            op.execute(f"DROP TRIGGER {table}_counts_update ON {table}")
-            op.execute(f"DROP TRIGGER {table}_counts_insert_delete ON {table}")
-            op.execute(f"DROP FUNCTION record_counts_{table}()")
+        _drop_postgresql_triggers()
     else:
         for name in _sqlite_trigger_names():
             op.execute(f"DROP TRIGGER {name}")
@@ -309,64 +312,132 @@ def _add_statistics() -> None:
 
 
 # -- PostgreSQL
+#
+# INSERT and DELETE: a statement-level trigger per table and event, which counts the
+# statement's transition table (``inserted`` / ``deleted``) and adds it in one upsert: a
+# multi-row INSERT (SQLAlchemy's executemany), a COPY or a DELETE of a contact's tasks
+# costs one upsert, not one per row. (A row trigger would also update the same counter
+# row once per row, and PostgreSQL keeps every version of a row a transaction updated
+# until it ends: a 20,000-row import would walk ever longer version chains, ~5 ms a row.)
+#
+# UPDATE: a row trigger, which fires only when a counted column changes (``UPDATE OF``
+# cannot be combined with transition tables), moves the row's counts between values.
+# The one writer that updates counted columns of many rows in one transaction, a scoring
+# run's batch, counts the batch itself in one upsert instead (see NOT_COUNTED_BY_WRITER):
+# per row, the counters would be updated hundreds of times in one transaction.
+#
+# Lock order: every upsert is sorted by key, and the update trigger locks the table's
+# total row (``FOR NO KEY UPDATE``, no new row version) before it, as inserts and
+# deletes update it first; so writers of one workspace take its counter locks in one
+# order, starting with the row they all share.
 
 
-def _postgresql_rows(table: str, facets: tuple[Facet, ...]) -> str:
-    rows = []
-    for facet in facets:
-        for row, delta, op_excluded in (("NEW", 1, "DELETE"), ("OLD", -1, "INSERT")):
-            when = "" if facet.when is None else f" AND {facet.when.format(row=row)}"
-            rows.append(
-                f"SELECT {row}.workspace_id, '{facet.name}'::text, "
-                f"CAST({facet.value.format(row=row)} AS text), {delta} "
-                f"WHERE TG_OP <> '{op_excluded}'{when}"
-            )
-    return " UNION ALL ".join(rows)
-
-
-def _postgresql_function(table: str, facets: tuple[Facet, ...]) -> str:
-    # Sorted by key, total first (kept even at a delta of 0): one lock order for all writers.
+def _postgresql_statement_function(table: str, facets: tuple[Facet, ...], event: str) -> str:
+    changed, sign = ("inserted", "") if event == "INSERT" else ("deleted", "-")
+    rows = " UNION ALL ".join(
+        f"SELECT workspace_id, '{facet.name}'::text, CAST({facet.value.format(row='r')} AS text) "
+        f"FROM {changed} AS r"
+        + ("" if facet.when is None else f" WHERE {facet.when.format(row='r')}")
+        for facet in facets
+    )
     counts = (
         "INSERT INTO record_counts (workspace_id, resource, facet, value, count) "
-        f"SELECT workspace_id, '{table}', facet, value, sum(delta) "
-        f"FROM ({_postgresql_rows(table, facets)}) AS changes (workspace_id, facet, value, delta) "
-        "GROUP BY workspace_id, facet, value HAVING sum(delta) <> 0 OR facet = '' "
+        f"SELECT workspace_id, '{table}', facet, value, {sign}count(*) "
+        f"FROM ({rows}) AS changes (workspace_id, facet, value) "
+        f"GROUP BY workspace_id, facet, value ORDER BY workspace_id, facet, value "
+        f"{COUNT_CONFLICT};"
+    )
+    pipeline = ""
+    if table == "deals":
+        pipeline = (
+            "INSERT INTO pipeline_totals "
+            "(workspace_id, stage, deal_count, total_cents, cents_times_percent) "
+            f"SELECT workspace_id, stage, {sign}count(*), {sign}sum({AMOUNT.format(row='r')}), "
+            f"{sign}sum({WEIGHTED.format(row='r')}) FROM {changed} AS r "
+            f"GROUP BY workspace_id, stage ORDER BY workspace_id, stage {PIPELINE_CONFLICT};"
+        )
+    return (
+        f"CREATE FUNCTION record_counts_{table}_{changed}() RETURNS trigger "
+        f"LANGUAGE plpgsql AS $$ BEGIN {counts} {pipeline} RETURN NULL; END $$"
+    )
+
+
+def _postgresql_update_function(table: str, facets: tuple[Facet, ...]) -> str:
+    rows = []
+    for facet in facets:
+        if facet is TOTAL:
+            continue
+        for row, delta in (("NEW", 1), ("OLD", -1)):
+            when = "" if facet.when is None else f" WHERE {facet.when.format(row=row)}"
+            rows.append(
+                f"SELECT '{facet.name}'::text, CAST({facet.value.format(row=row)} AS text), "
+                f"{delta}{when}"
+            )
+    lock_total = (
+        "PERFORM 1 FROM record_counts WHERE workspace_id = NEW.workspace_id "
+        f"AND resource = '{table}' AND facet = '' AND value = '' FOR NO KEY UPDATE;"
+    )
+    counts = (
+        "INSERT INTO record_counts (workspace_id, resource, facet, value, count) "
+        f"SELECT NEW.workspace_id, '{table}', facet, value, sum(delta) "
+        f"FROM ({' UNION ALL '.join(rows)}) AS changes (facet, value, delta) "
+        "GROUP BY facet, value HAVING sum(delta) <> 0 "
         f"ORDER BY facet, value {COUNT_CONFLICT};"
     )
     pipeline = ""
     if table == "deals":
         changes = " UNION ALL ".join(
-            f"SELECT {row}.workspace_id, {row}.stage, {sign}1, {sign}{AMOUNT.format(row=row)}, "
-            f"{sign}{WEIGHTED.format(row=row)} WHERE TG_OP <> '{op_excluded}'"
-            for row, sign, op_excluded in (("NEW", "", "DELETE"), ("OLD", "-", "INSERT"))
+            f"SELECT {row}.stage, {sign}1, {sign}{AMOUNT.format(row=row)}, "
+            f"{sign}{WEIGHTED.format(row=row)}"
+            for row, sign in (("NEW", ""), ("OLD", "-"))
         )
         pipeline = (
             "INSERT INTO pipeline_totals "
             "(workspace_id, stage, deal_count, total_cents, cents_times_percent) "
-            "SELECT workspace_id, stage, sum(deals), sum(cents), sum(weighted) "
-            f"FROM ({changes}) AS changes (workspace_id, stage, deals, cents, weighted) "
-            "GROUP BY workspace_id, stage "
+            "SELECT NEW.workspace_id, stage, sum(deals), sum(cents), sum(weighted) "
+            f"FROM ({changes}) AS changes (stage, deals, cents, weighted) "
+            "GROUP BY stage "
             "HAVING sum(deals) <> 0 OR sum(cents) <> 0 OR sum(weighted) <> 0 "
             f"ORDER BY stage {PIPELINE_CONFLICT};"
         )
     return (
-        f"CREATE FUNCTION record_counts_{table}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-        f"BEGIN {counts} {pipeline} RETURN NULL; END $$"
+        f"CREATE FUNCTION record_counts_{table}_updated() RETURNS trigger LANGUAGE plpgsql "
+        f"AS $$ BEGIN {lock_total} {counts} {pipeline} RETURN NULL; END $$"
     )
 
 
 def _create_postgresql_triggers() -> None:
     for table, facets in FACETS.items():
+        for event, changed, transition in (
+            ("INSERT", "inserted", "NEW"),
+            ("DELETE", "deleted", "OLD"),
+        ):
+            op.execute(_postgresql_statement_function(table, facets, event))
+            op.execute(
+                f"CREATE TRIGGER {table}_counts_{changed} AFTER {event} ON {table} "
+                f"REFERENCING {transition} TABLE AS {changed} FOR EACH STATEMENT "
+                f"EXECUTE FUNCTION record_counts_{table}_{changed}()"
+            )
         columns = sorted({column for facet in facets for column in facet.columns})
         if table == "deals":
             columns = sorted({*columns, *PIPELINE_COLUMNS})
-        changed = " OR ".join(f"OLD.{column} IS DISTINCT FROM NEW.{column}" for column in columns)
-        op.execute(_postgresql_function(table, facets))
-        op.execute(
-            f"CREATE TRIGGER {table}_counts_insert_delete AFTER INSERT OR DELETE ON {table} "
-            f"FOR EACH ROW EXECUTE FUNCTION record_counts_{table}()"
+        changed_columns = " OR ".join(
+            f"OLD.{column} IS DISTINCT FROM NEW.{column}" for column in columns
         )
+        if table == "contacts":
+            # A scoring run's batch update counts itself in one upsert (see
+            # SqlContactRepository.apply_scores) and says so for its own statements.
+            changed_columns = f"({changed_columns}) AND {NOT_COUNTED_BY_WRITER}"
+        op.execute(_postgresql_update_function(table, facets))
         op.execute(
-            f"CREATE TRIGGER {table}_counts_update AFTER UPDATE OF {', '.join(columns)} "
-            f"ON {table} FOR EACH ROW WHEN ({changed}) EXECUTE FUNCTION record_counts_{table}()"
+            f"CREATE TRIGGER {table}_counts_updated AFTER UPDATE OF {', '.join(columns)} "
+            f"ON {table} FOR EACH ROW WHEN ({changed_columns}) "
+            f"EXECUTE FUNCTION record_counts_{table}_updated()"
         )
+
+
+def _drop_postgresql_triggers() -> None:
+    for table in FACETS:
+        for changed in ("inserted", "deleted", "updated"):
+            op.execute(f"DROP TRIGGER {table}_counts_{changed} ON {table}")
+            op.execute(f"DROP FUNCTION record_counts_{table}_{changed}()")
