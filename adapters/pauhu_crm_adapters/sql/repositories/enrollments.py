@@ -77,7 +77,7 @@ _WRITTEN = [c.name for c in enrollments.c if c.name not in ("workspace_id", "id"
 _ARRAY_COLUMNS = ("id", *_WRITTEN)
 
 
-def _ids_parameter() -> BindParameter[list[str]]:
+def _ids_parameter() -> BindParameter[Any]:
     return bindparam("ids", type_=ARRAY(enrollments.c.id.type))
 
 
