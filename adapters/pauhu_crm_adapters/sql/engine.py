@@ -65,12 +65,14 @@ def create_sql_engine(url: str, **engine_options: Any) -> AsyncEngine:
 def _configure_postgresql_connection(dbapi_connection: Any, _record: Any) -> None:
     # A SET rather than asyncpg's ``server_settings``: a pooler in front of the server
     # (PgBouncer) refuses startup parameters it does not know, but passes a SET through.
-    cursor = dbapi_connection.cursor()
-    try:
+    # Run on the bare asyncpg connection, outside any transaction: through the DBAPI
+    # cursor it would open one, which the pool's rollback would undo (the SET with it),
+    # and which a later READ ONLY unit of work would find already begun.
+    async def configure(connection: Any) -> None:
         for setting in _POSTGRESQL_SETTINGS:
-            cursor.execute(setting)
-    finally:
-        cursor.close()
+            await connection.execute(setting)
+
+    dbapi_connection.run_async(configure)
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
