@@ -1,47 +1,77 @@
-"""PostgreSQL connections plan every statement with its values (``force_custom_plan``).
+"""On PostgreSQL the set-based batch writes plan with their values (``force_custom_plan``)
+for their own transaction only; every other statement keeps the default plan cache.
 
-A generic plan, made once without the parameters' values, cannot tell a workspace of a
-million rows from one of two hundred, and is kept while a table grows from empty; see
+A generic plan, made once without the parameters' values, cannot know how many rows an
+array parameter holds, and is kept while a table grows from empty; see
 ``pauhu_crm_adapters.sql.engine``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pauhu_crm_adapters.sql import SqlStore
-from pauhu_crm_core.entities import Workspace
-
-NOW = datetime(2026, 3, 7, 10, 0, tzinfo=UTC)
+from pauhu_crm_adapters.sql.repositories import SqlDeliveryRepository, SqlEnrollmentRepository
+from pauhu_crm_core.entities import Delivery, DeliveryStatus, Enrollment
 
 pytestmark = pytest.mark.anyio
 
+NOW = datetime(2026, 3, 7, 10, 0, tzinfo=UTC)
 
-async def test_every_postgresql_connection_plans_with_the_values(store: SqlStore) -> None:
+DELIVERY = Delivery(
+    id="d-1",
+    enrollment_id="e-1",
+    step_index=0,
+    contact_id="c-1",
+    sequence_id="s-1",
+    message_id="<e-1.0@crm.example.eu>",
+    status=DeliveryStatus.SENT,
+    attempts=1,
+    run_id="run-1",
+    claimed_at=NOW,
+    sent_at=NOW,
+)
+ENROLLMENT = Enrollment(
+    id="e-1",
+    sequence_id="s-1",
+    contact_id="c-1",
+    enrolled_at=NOW,
+    enrolled_on=NOW.date(),
+    next_due_on=None,
+    updated_at=NOW,
+)
+
+
+async def plan_cache_mode(conn: AsyncConnection) -> str:
+    return str(await conn.scalar(text("SHOW plan_cache_mode")))
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        pytest.param(
+            lambda conn: SqlDeliveryRepository(conn, "ws-x").record([DELIVERY]), id="record"
+        ),
+        pytest.param(
+            lambda conn: SqlEnrollmentRepository(conn, "ws-x").replace_many([ENROLLMENT]),
+            id="replace_many",
+        ),
+    ],
+)
+async def test_a_set_based_batch_write_plans_with_its_values_in_its_transaction_only(
+    store: SqlStore, write: Callable[[AsyncConnection], Awaitable[None]]
+) -> None:
     if store.engine.dialect.name != "postgresql":
         pytest.skip("SQLite has no plan cache to configure")
-    # Two connections at once: each new one is configured, not just the first; and the
-    # setting outlives the transactions (and their rollbacks) that use the connection.
-    for _ in range(2):
-        async with store.engine.connect() as first, store.engine.connect() as second:
-            modes = [await conn.scalar(text("SHOW plan_cache_mode")) for conn in (first, second)]
-            await first.rollback()
-            await second.rollback()
-        assert modes == ["force_custom_plan", "force_custom_plan"]
-
-
-async def test_a_fresh_connections_first_unit_of_work_is_still_read_only(
-    store: SqlStore, workspace_id: str
-) -> None:
-    # Configuring a new connection must not leave a transaction open that a READ ONLY
-    # unit of work would then run inside.
-    await store.engine.dispose()
-    with pytest.raises(DBAPIError, match=r"read-only|readonly"):
-        async with store.unit_of_work(workspace_id, read_only=True) as uow:
-            await uow.workspace.ensure(
-                Workspace(id=workspace_id, name="Test", created_at=NOW, updated_at=NOW)
-            )
+    async with store.engine.connect() as conn:
+        assert await plan_cache_mode(conn) == "auto"
+        await conn.rollback()
+        async with conn.begin():
+            await write(conn)  # rows of no workspace: nothing is written
+            assert await plan_cache_mode(conn) == "force_custom_plan"
+        assert await plan_cache_mode(conn) == "auto"

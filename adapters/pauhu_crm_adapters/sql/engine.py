@@ -11,17 +11,15 @@ busy timeout. A deferred ``BEGIN`` that later tries to write fails at once
 with "database is locked" when another writer got there first, because SQLite
 cannot wait for a lock it would need to upgrade a read transaction.
 
-PostgreSQL gets ``plan_cache_mode = force_custom_plan`` on every new
-connection. asyncpg prepares each statement once per connection, and after
-five executions PostgreSQL may switch a prepared statement to a *generic*
-plan, made without the parameters' values and kept until the table is next
-analysed. Here that plan is wrong twice over: one workspace may hold a
-million rows and the next two hundred (``workspace_id = $1`` cannot be
-estimated without its value), and tables grow fast between analyses (a
-fresh install's first big campaign filled ``deliveries`` under a generic
-plan made while it was nearly empty: a sequential scan per row, seconds per
-batch). Every statement here is short, so planning it each time (~0.1 ms) is
-far cheaper than one wrong plan. Needs PostgreSQL 12 or later.
+PostgreSQL connections keep the default ``plan_cache_mode``; the batch writes
+that need custom plans ask for them per transaction (``CUSTOM_PLANS``).
+asyncpg prepares each statement once per connection, and after five
+executions PostgreSQL may switch to a *generic* plan, made without the
+parameters' values and kept until the table is next analysed; one made while
+``deliveries`` was nearly empty scanned the whole table for every row written
+(``bench/analysis.md`` §7). Forcing custom plans on every connection was
+tried and dropped: planning every execution cost a scoring run's 10k-row
+executemany 15-20 % of its time.
 """
 
 from __future__ import annotations
@@ -30,7 +28,7 @@ import sqlite3
 import time
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -41,7 +39,10 @@ READ_ONLY = "pauhu_read_only"
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
-_POSTGRESQL_SETTINGS = ("SET plan_cache_mode = force_custom_plan",)
+CUSTOM_PLANS = text("SET LOCAL plan_cache_mode = force_custom_plan")
+"""PostgreSQL only: plan the rest of this transaction's statements with their values. For
+the set-based batch writes, whose array parameters a generic plan would guess at (and
+whose table may have grown tenfold since it was made); one plan per batch is cheap."""
 
 _SQLITE_PRAGMAS = (
     # First, so that everything after it waits for locks instead of failing.
@@ -57,22 +58,7 @@ def create_sql_engine(url: str, **engine_options: Any) -> AsyncEngine:
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
         event.listen(engine.sync_engine, "begin", _begin_sqlite_transaction)
-    elif engine.dialect.name == "postgresql":
-        event.listen(engine.sync_engine, "connect", _configure_postgresql_connection)
     return engine
-
-
-def _configure_postgresql_connection(dbapi_connection: Any, _record: Any) -> None:
-    # A SET rather than asyncpg's ``server_settings``: a pooler in front of the server
-    # (PgBouncer) refuses startup parameters it does not know, but passes a SET through.
-    # Run on the bare asyncpg connection, outside any transaction: through the DBAPI
-    # cursor it would open one, which the pool's rollback would undo (the SET with it),
-    # and which a later READ ONLY unit of work would find already begun.
-    async def configure(connection: Any) -> None:
-        for setting in _POSTGRESQL_SETTINGS:
-            await connection.execute(setting)
-
-    dbapi_connection.run_async(configure)
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
