@@ -11,15 +11,15 @@ busy timeout. A deferred ``BEGIN`` that later tries to write fails at once
 with "database is locked" when another writer got there first, because SQLite
 cannot wait for a lock it would need to upgrade a read transaction.
 
-PostgreSQL connections keep the default ``plan_cache_mode``; the batch writes
-that need custom plans ask for them per transaction (``CUSTOM_PLANS``).
-asyncpg prepares each statement once per connection, and after five
-executions PostgreSQL may switch to a *generic* plan, made without the
-parameters' values and kept until the table is next analysed; one made while
-``deliveries`` was nearly empty scanned the whole table for every row written
-(``bench/analysis.md`` §7). Forcing custom plans on every connection was
-tried and dropped: planning every execution cost a scoring run's 10k-row
-executemany 15-20 % of its time.
+PostgreSQL connections keep the default ``plan_cache_mode``. Forced custom
+plans were tried against the generic-plan trap of ``bench/analysis.md`` §7
+(a per-row UPDATE prepared while ``deliveries`` was nearly empty scanned the
+whole table for every row), and measured worse both ways: on every
+connection they cost a scoring run's 10k-row executemany 15-20 %, and for
+the engine's set-based writes alone they halved its sends/s (a custom plan
+hash-joins the array with all of the workspace's rows; the generic one looks
+each element up by primary key). The trap itself is gone: those writes are
+one ``UPDATE … FROM unnest(…)`` per batch.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ import sqlite3
 import time
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -38,11 +38,6 @@ READ_ONLY = "pauhu_read_only"
 """Execution option marking a connection whose transaction only reads."""
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
-
-CUSTOM_PLANS = text("SET LOCAL plan_cache_mode = force_custom_plan")
-"""PostgreSQL only: plan the rest of this transaction's statements with their values. For
-the set-based batch writes, whose array parameters a generic plan would guess at (and
-whose table may have grown tenfold since it was made); one plan per batch is cheap."""
 
 _SQLITE_PRAGMAS = (
     # First, so that everything after it waits for locks instead of failing.

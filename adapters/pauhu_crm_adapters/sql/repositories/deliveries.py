@@ -35,7 +35,6 @@ from sqlalchemy.exc import IntegrityError
 from pauhu_crm_core.entities import Delivery, DeliveryStatus, Page
 from pauhu_crm_core.ports import DeliveryClaim
 
-from ..engine import CUSTOM_PLANS
 from ..errors import translate_write_error
 from ..tables import deliveries
 from .base import RowValues, TenantTableBase, equal_to, insert_or_ignore
@@ -188,7 +187,6 @@ class SqlDeliveryRepository(TenantTableBase[Delivery]):
             for delivery in sorted(deliveries_, key=lambda d: d.id)
         ]
         if self._conn.dialect.name == "postgresql":
-            await self._conn.execute(CUSTOM_PLANS)
             await self._conn.execute(
                 self._record_from_arrays(),
                 {f"o_{name}": [row[name] for row in rows] for name in _OUTCOME_COLUMNS},

@@ -30,7 +30,6 @@ from sqlalchemy.exc import IntegrityError
 from pauhu_crm_core.entities import Enrollment, EnrollmentStatus, Page, SequenceStatus
 from pauhu_crm_core.ports import DueEnrollment
 
-from ..engine import CUSTOM_PLANS
 from ..errors import translate_write_error
 from ..tables import ACTIVE_ENROLLMENT, companies, contacts, enrollments, sequences
 from .base import NOT_ENTITY_COLUMNS, RowValues, TenantTableBase, equal_to, insert_or_ignore
@@ -145,7 +144,6 @@ class SqlEnrollmentRepository(TenantTableBase[Enrollment]):
         rows = [enrollment_values(e) for e in by_id]
         try:
             if self._conn.dialect.name == "postgresql":
-                await self._conn.execute(CUSTOM_PLANS)
                 # The join of a set-based UPDATE locks rows in the plan's order: take the
                 # locks in id order first.
                 await self._conn.execute(
