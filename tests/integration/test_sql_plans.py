@@ -119,7 +119,8 @@ async def test_a_filtered_list_reads_its_index_in_order(
 ) -> None:
     plan = await plans_of(sqlite_store, call)
     page_plan = plan[0]
-    assert page_plan.startswith("SEARCH") and f"INDEX {index} (" in page_plan, plan
+    assert page_plan.startswith("SEARCH"), plan
+    assert f"INDEX {index} (" in page_plan, plan
     # The index ends with the list's order, so no sort step follows.
     assert not any("TEMP B-TREE" in line for line in plan), plan
 
