@@ -51,6 +51,7 @@ RECORD_KINDS: dict[str, RecordKind] = {
 
 def _record_operations(plural: str, kind: RecordKind) -> dict[str, dict[str, Any]]:
     name = kind.entity.__name__
+    one = f"{'an' if name[0] in 'AEIOU' else 'a'} {name.lower()}"  # "an activity"
     extra = (
         {"pipeline": {"type": "array", "items": ref("PipelineStage")}} if plural == "deals" else {}
     )
@@ -70,23 +71,23 @@ def _record_operations(plural: str, kind: RecordKind) -> dict[str, dict[str, Any
             parameters=query_parameters(kind.query),
         ),
         f"create_{plural}": operation(
-            f"Create a {name.lower()}",
+            f"Create {one}",
             {"201": json_content(ref(name), "Created"), **errors(*writes)},
             body=command_schema(kind.new),
         ),
         f"get_{plural}": operation(
-            f"Get a {name.lower()}",
+            f"Get {one}",
             {"200": json_content(shown, "Found"), **errors(404)},
             parameters=item,
         ),
         f"update_{plural}": operation(
-            f"Change some fields of a {name.lower()}",
+            f"Change some fields of {one}",
             {"200": json_content(ref(name), "Updated"), **errors(404, *writes)},
             parameters=item,
             body=command_schema(kind.changes),
         ),
         f"delete_{plural}": operation(
-            f"Delete a {name.lower()}",
+            f"Delete {one}",
             {"200": json_content(deleted, "Deleted"), **errors(404)},
             parameters=item,
         ),
@@ -141,6 +142,7 @@ def _components() -> dict[str, Any]:
     )
     details = [k.detail for k in RECORD_KINDS.values() if k.detail] + [e.SequenceDetail]
     schemas.update({detail.__name__: detail_schema(detail) for detail in details})
+    schemas["StepInput"] = command_schema(c.StepInput)  # the items of a sequence body's steps
     schemas["Error"] = {
         "type": "object",
         "properties": {

@@ -25,6 +25,8 @@ VALUE_SCHEMAS: dict[Any, dict[str, Any]] = {
     v.Text: _NAME,
     v.Name: {**_NAME, "minLength": 1},
     v.LongText: {"type": "string", "maxLength": normalise.MAX_BODY_LENGTH},
+    v.Body: {"type": "string", "minLength": 1, "maxLength": normalise.MAX_BODY_LENGTH},
+    v.Days: {"type": "integer", "minimum": 0, "maximum": 3650},
     v.Id: {"type": "string", "pattern": f"^{normalise.ID_PATTERN.pattern}$"},
     v.Email: {"type": "string", "maxLength": normalise.MAX_EMAIL_LENGTH},
     v.Domain: {"type": "string", "maxLength": 2048},
