@@ -102,6 +102,9 @@ async def _restore_sqlite_statistics(
         )
     if await _sqlite_statistics(conn, tables) != rows:
         raise RuntimeError("the planner statistics did not come back as they were")
+    # A connection that re-created an index keeps planning it without statistics until
+    # it reloads them; the pool hands this one to the scenarios next.
+    await conn.exec_driver_sql("ANALYZE sqlite_schema")
 
 
 async def _set_postgres_triggers(conn: AsyncConnection, tables: Sequence[str], state: str) -> None:
