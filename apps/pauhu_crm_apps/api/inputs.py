@@ -56,22 +56,38 @@ def _bearer_token(request: Request) -> str:
     return token.strip()
 
 
-async def json_object(request: Request) -> dict[str, Any]:
-    """The body as a JSON object: 415 for another media type, 413 past the size limit
-    (counted while reading, so an endless body is cut off early), 400 if malformed."""
-    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
-    if media_type != JSON_MEDIA_TYPE and not media_type.endswith("+json"):
-        raise ApiError(415, "The body must be JSON (Content-Type: application/json)")
-    limit = app_settings(request).max_body_bytes
+def body_media_type(request: Request) -> str:
+    """The Content-Type without its parameters, lower-cased (empty when not given)."""
+    return request.headers.get("content-type", "").partition(";")[0].strip().lower()
+
+
+async def read_limited_body(request: Request, limit: int | None = None) -> bytes:
+    """The raw body, at most ``limit`` bytes (the ``max_body_bytes`` setting by default):
+    413 if Content-Length declares more, or once more has been read (counted while
+    reading, so an endless body is cut off early)."""
+    if limit is None:
+        limit = app_settings(request).max_body_bytes
     too_large = ApiError(413, f"The body must be at most {limit} bytes")
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise too_large
-    body = bytearray()
+    chunks: list[bytes] = []
+    size = 0
     async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
+        size += len(chunk)
+        if size > limit:
             raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def json_object(request: Request) -> dict[str, Any]:
+    """The body as a JSON object: 415 for another media type, 413 past the size limit
+    (counted while reading, so an endless body is cut off early), 400 if malformed."""
+    media_type = body_media_type(request)
+    if media_type != JSON_MEDIA_TYPE and not media_type.endswith("+json"):
+        raise ApiError(415, "The body must be JSON (Content-Type: application/json)")
+    body = await read_limited_body(request)
     try:
         data = orjson.loads(body)
     except orjson.JSONDecodeError as exc:

@@ -17,7 +17,7 @@ from pauhu_crm_core.services.import_rows import IMPORT_KINDS
 from ...representation import to_json
 from ...transfer_csv import FORMATS, CsvHeaderMissing, export_text, read_csv
 from ..errors import ApiError
-from ..inputs import app_settings, query, workspace
+from ..inputs import app_settings, body_media_type, query, read_limited_body, workspace
 from ..responses import json_response
 
 CSV_MEDIA_TYPE = "text/csv"
@@ -38,19 +38,9 @@ def _stop_in_time(request: Request) -> Callable[[], bool] | None:
 async def _csv_body(request: Request) -> str:
     """The body as text: 415 unless it is CSV, 413 past the size limit (counted while
     reading), 400 unless it is UTF-8 (a byte order mark is dropped)."""
-    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
-    if media_type != CSV_MEDIA_TYPE:
+    if body_media_type(request) != CSV_MEDIA_TYPE:
         raise ApiError(415, "The body must be CSV (Content-Type: text/csv)")
-    limit = app_settings(request).max_body_bytes
-    too_large = ApiError(413, f"The body must be at most {limit} bytes")
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise too_large
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise too_large
+    body = await read_limited_body(request)
     try:
         return body.decode("utf-8-sig")
     except UnicodeDecodeError:
