@@ -12,11 +12,13 @@ in the page, and CI fails until the page is regenerated.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
+
+import generated_page
+from generated_page import cell
 
 from pauhu_crm_apps.api.app import CRM_ROUTES
 from pauhu_crm_apps.api.openapi import build_openapi
@@ -42,15 +44,6 @@ header is listed below as `X-Workspace-ID`. Every error answer has the
 [`Error`](#error) shape.
 
 """
-
-
-def cell(text: str) -> str:
-    """``text`` on one line, safe in a table cell: ``|`` escaped, and ``<`` and ``>`` too
-    outside code spans."""
-    parts = " ".join(text.split()).replace("|", "\\|").split("`")
-    for index in range(0, len(parts), 2):
-        parts[index] = parts[index].replace("<", "&lt;").replace(">", "&gt;")
-    return "`".join(parts)
 
 
 def anchor(name: str) -> str:
@@ -236,26 +229,9 @@ def render() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument(
-        "--check", action="store_true", help="exit 1 if the page differs from the document"
+    return generated_page.main(
+        argv, script="api_docs.py", doc=__doc__, page=PAGE, source="document", render=render
     )
-    parser.add_argument("--path", type=Path, default=PAGE, help=f"the page (default: {PAGE})")
-    args = parser.parse_args(argv)
-    page = render()
-    if args.check:
-        current = args.path.read_text(encoding="utf-8") if args.path.exists() else None
-        if current != page:
-            print(
-                f"{args.path} is stale: run `.venv/bin/python scripts/api_docs.py`",
-                file=sys.stderr,
-            )
-            return 1
-        print(f"{args.path} is current")
-        return 0
-    args.path.write_text(page, encoding="utf-8")
-    print(f"wrote {args.path}")
-    return 0
 
 
 if __name__ == "__main__":

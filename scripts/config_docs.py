@@ -12,12 +12,13 @@ fails until the page is regenerated.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 import attrs
 import click
+import generated_page
+from generated_page import cell
 
 from pauhu_crm_apps.cli import main as cli
 from pauhu_crm_apps.settings import ENV_PREFIX, Settings
@@ -60,15 +61,6 @@ def serve_flags() -> dict[str, str]:
     }
 
 
-def cell(text: str) -> str:
-    """``text`` on one line, safe in a table cell: ``|`` escaped, and ``<`` and ``>`` too
-    outside code spans (``Bearer <key>`` would otherwise vanish as an HTML tag)."""
-    parts = " ".join(text.split()).replace("|", "\\|").split("`")
-    for index in range(0, len(parts), 2):
-        parts[index] = parts[index].replace("<", "&lt;").replace(">", "&gt;")
-    return "`".join(parts)
-
-
 def default_cell(value: str) -> str:
     return f"`{value}`" if value else "(empty)"
 
@@ -94,26 +86,9 @@ def render() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--check", action="store_true", help="exit 1 if the page differs from the settings"
+    return generated_page.main(
+        argv, script="config_docs.py", doc=__doc__, page=PAGE, source="settings", render=render
     )
-    parser.add_argument("--path", type=Path, default=PAGE, help=f"the page (default: {PAGE})")
-    args = parser.parse_args(argv)
-    page = render()
-    if args.check:
-        current = args.path.read_text(encoding="utf-8") if args.path.exists() else None
-        if current != page:
-            print(
-                f"{args.path} is stale: run `.venv/bin/python scripts/config_docs.py`",
-                file=sys.stderr,
-            )
-            return 1
-        print(f"{args.path} is current")
-        return 0
-    args.path.write_text(page, encoding="utf-8")
-    print(f"wrote {args.path}")
-    return 0
 
 
 if __name__ == "__main__":
