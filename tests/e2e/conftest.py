@@ -15,7 +15,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 
@@ -117,8 +117,11 @@ def _live_members(group: int) -> list[int]:
 
 
 @contextmanager
-def running_server(database_url: str, log_dir: Path, *options: str) -> Iterator[Server]:
-    """``pauhu-crm serve`` on a free loopback port, healthy on entry, stopped on exit."""
+def running_server(
+    database_url: str, log_dir: Path, *options: str, env: Mapping[str, str] | None = None
+) -> Iterator[Server]:
+    """``pauhu-crm serve`` on a free loopback port, healthy on entry, stopped on exit;
+    ``env`` adds to its environment (which has no ``PAUHU_CRM_*`` settings otherwise)."""
     port = free_port()
     log = log_dir / f"serve-{port}.log"
     command = [
@@ -140,7 +143,7 @@ def running_server(database_url: str, log_dir: Path, *options: str) -> Iterator[
             stdin=subprocess.DEVNULL,
             stdout=output,
             stderr=subprocess.STDOUT,
-            env=clean_environment(),
+            env={**clean_environment(), **(env or {})},
             start_new_session=True,
         )
     server = Server(process, f"http://127.0.0.1:{port}", log)

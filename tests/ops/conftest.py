@@ -1,17 +1,16 @@
-"""Fixtures of the operations tests: the app in-process with metrics on, and a scrape parser."""
+"""Fixtures of the operations tests: the app in-process with metrics on, and a scrape parser.
+
+``app``, ``client`` and ``client_for`` are the shared ones of ``tests/app_fixtures.py``."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from starlette.applications import Starlette
 
-from pauhu_crm_apps.api import create_app
 from pauhu_crm_apps.settings import Settings
-from pauhu_crm_core.testing import FrozenClock
+from tests.app_fixtures import app, client, client_for
+
+__all__ = ["app", "client", "client_for", "label_values", "sample", "settings"]
 
 
 def sample(scrape: str, name: str, **labels: str) -> float:
@@ -35,22 +34,3 @@ def label_values(scrape: str, name: str, label: str) -> set[str]:
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     return Settings(database_url=database_url, metrics=True, rate_limit_per_second=0)
-
-
-@pytest.fixture
-async def app(settings: Settings, clock: FrozenClock) -> AsyncIterator[Starlette]:
-    app = create_app(settings, clock=clock)
-    async with app.router.lifespan_context(app):
-        yield app
-
-
-def client_for(app: Starlette, workspace_id: str | None = None) -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    headers = {"X-Workspace-ID": workspace_id} if workspace_id else {}
-    return httpx.AsyncClient(transport=transport, base_url="http://crm.test", headers=headers)
-
-
-@pytest.fixture
-async def client(app: Starlette, workspace_id: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with client_for(app, workspace_id) as client:
-        yield client

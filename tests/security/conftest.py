@@ -1,17 +1,17 @@
-"""Fixtures of the security suite: the real app in-process, on SQLite and PostgreSQL."""
+"""Fixtures of the security suite: the real app in-process, on SQLite and PostgreSQL.
+
+``app``, ``client`` and ``client_for`` are the shared ones of ``tests/app_fixtures.py``."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
-from starlette.applications import Starlette
 
-from pauhu_crm_apps.api import create_app
 from pauhu_crm_apps.settings import Settings
-from pauhu_crm_core.testing import FrozenClock
+from tests.app_fixtures import app, client, client_for
+
+__all__ = ["app", "client", "client_for", "settings", "suite_settings"]
 
 
 def suite_settings(database_url: str, **changes: Any) -> Settings:
@@ -27,23 +27,3 @@ def suite_settings(database_url: str, **changes: Any) -> Settings:
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     return suite_settings(database_url)
-
-
-@pytest.fixture
-async def app(settings: Settings, clock: FrozenClock) -> AsyncIterator[Starlette]:
-    app = create_app(settings, clock=clock)
-    async with app.router.lifespan_context(app):
-        yield app
-
-
-def client_for(app: Starlette, workspace_id: str | None = None) -> httpx.AsyncClient:
-    """A client of ``app`` in-process; its requests carry ``workspace_id`` when given."""
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    headers = {"X-Workspace-ID": workspace_id} if workspace_id else {}
-    return httpx.AsyncClient(transport=transport, base_url="http://crm.test", headers=headers)
-
-
-@pytest.fixture
-async def client(app: Starlette, workspace_id: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with client_for(app, workspace_id) as client:
-        yield client

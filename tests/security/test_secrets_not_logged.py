@@ -16,8 +16,6 @@ import logging
 import re
 import subprocess
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -28,7 +26,7 @@ import pytest
 from pauhu_crm_apps.api.access_log import ACCESS_LOGGER, redact_access_log
 from pauhu_crm_core.api_keys import format_token, parse_token
 from pauhu_crm_core.unsubscribe import make_token
-from tests.e2e.conftest import Server, clean_environment, free_port, pauhu_crm_command
+from tests.e2e.conftest import clean_environment, free_port, pauhu_crm_command, running_server
 
 WORKSPACE = "ws-secrets"
 OTHER_WORKSPACE = "ws-secrets-other"
@@ -36,38 +34,6 @@ OTHER_WORKSPACE = "ws-secrets-other"
 
 def _secret(kind: str) -> str:
     return f"{kind}-{uuid.uuid4().hex}"
-
-
-@contextmanager
-def serve(database_url: str, log: Path, env: dict[str, str], *options: str) -> Iterator[Server]:
-    """``pauhu-crm serve`` with extra environment (``running_server`` passes none)."""
-    port = free_port()
-    command = [
-        *pauhu_crm_command(),
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--database-url",
-        database_url,
-        *options,
-    ]
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            env={**clean_environment(), **env},
-            start_new_session=True,
-        )
-    server = Server(process, f"http://127.0.0.1:{port}", log)
-    try:
-        server.wait_until_healthy()
-        yield server
-    finally:
-        server.stop()
 
 
 def create_key(database_url: str, workspace: str) -> str:
@@ -105,11 +71,11 @@ def test_no_secret_reaches_the_log_or_an_error_body(tmp_path: Path) -> None:
         "PAUHU_CRM_SCORER_API_KEY": llm_key,
         "PAUHU_CRM_UNSUBSCRIBE_SECRET": unsubscribe_secret,
     }
-    log = tmp_path / "serve.log"
     responses: list[httpx.Response] = []
+    options = ("--auth-mode", "api_key", "--log-level", "debug")
 
     with (
-        serve(database_url, log, env, "--auth-mode", "api_key", "--log-level", "debug") as server,
+        running_server(database_url, tmp_path, *options, env=env) as server,
         httpx.Client(base_url=server.base_url, timeout=60) as client,
     ):
 
