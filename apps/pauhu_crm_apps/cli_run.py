@@ -4,7 +4,9 @@ It claims the job's latest scheduled time (from the same cron setting the
 scheduler reads) exactly as the scheduler does, so running it from cron
 beside schedulers never runs a firing twice. ``--force`` runs now anyway,
 recorded as a firing of its own. Every other setting comes from its
-``PAUHU_CRM_*`` variable, as for ``serve``.
+``PAUHU_CRM_*`` variable, as for ``serve``; logging too is set up as the scheduler's
+(``PAUHU_CRM_LOG_LEVEL``, ``PAUHU_CRM_LOG_FORMAT``), on stderr, so stdout holds only
+the runs' JSON.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pauhu_crm_core.services.jobs import JOBS, JobAction
 
 from .bootstrap import open_crm_from_settings
 from .cli_jobs import settings_or_usage_error
+from .logging_setup import configure_logging
 from .representation import to_json
 from .scheduler import latest_fire, runner_name, schedules_from
 from .settings import Settings
@@ -49,11 +52,13 @@ def run(
     """Run JOB (sequences or scoring) once and print each workspace's run as JSON.
 
     Without --force, a workspace whose latest scheduled time of JOB has
-    already run (by a scheduler or another `run`) is skipped.
+    already run (by a scheduler or another `run`) is skipped. Logs go to stderr
+    and follow PAUHU_CRM_LOG_LEVEL and PAUHU_CRM_LOG_FORMAT, as the scheduler's do.
     """
     if bool(workspaces) == all_workspaces:
         raise click.UsageError("give --workspace W (one or more) or --all-workspaces")
     settings = settings_or_usage_error(database_url=database_url)
+    configure_logging(settings.log_level, settings.log_format)
     action = scoring_action(rescore, progress=sys.stderr.isatty()) if job == "scoring" else None
     results = anyio.run(_run_all, job, settings, workspaces, force, action)
     click.echo(json.dumps(results, indent=2))

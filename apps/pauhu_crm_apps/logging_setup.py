@@ -1,7 +1,7 @@
 """How the apps log: plain text, or one JSON object a line, each with its request id.
 
-``pauhu-crm serve`` and ``pauhu-crm scheduler`` configure logging from the
-settings (``log_level``, ``log_format``): uvicorn's loggers and the CRM's own
+``pauhu-crm serve``, ``pauhu-crm scheduler`` and ``pauhu-crm run`` configure logging
+from the settings (``log_level``, ``log_format``): uvicorn's loggers and the CRM's own
 (``pauhu_crm.*``, ``pauhu_crm_core``, ``pauhu_crm_adapters``, ``pauhu_crm_apps``)
 at the same level. In ``json`` every line is one object::
 
@@ -123,5 +123,6 @@ def logging_config(level: str, log_format: str) -> dict[str, Any]:
 
 
 def configure_logging(level: str, log_format: str) -> None:
-    """Apply ``logging_config`` to this process (the scheduler; ``serve`` hands it to uvicorn)."""
+    """Apply ``logging_config`` to this process (``scheduler``, ``run``; ``serve`` hands it
+    to uvicorn)."""
     logging.config.dictConfig(logging_config(level, log_format))

@@ -278,3 +278,41 @@ async def test_the_scheduler_logs_json_serves_its_job_runs_and_stops_with_0(
     started = [line for line in lines if line["logger"] == "pauhu_crm.scheduler"]
     assert any("started" in line["message"] for line in started)
     assert any("stopped" in line["message"] for line in started)
+
+
+# --- a one-shot run ---------------------------------------------------------------------------
+
+
+@pytest.mark.anyio
+async def test_a_one_shot_run_logs_json_on_stderr_and_its_runs_on_stdout(
+    tmp_path: Path,
+) -> None:
+    database_url = f"sqlite:///{tmp_path / 'run.db'}"
+    async with open_crm(database_url) as crm:
+        await crm.workspace("ws-run").contacts.create({"email": "aino@run.fi"})
+    command = [*pauhu_crm_command(), "run", "scoring", "--workspace", "ws-run"]
+    environment = {
+        "PAUHU_CRM_LOG_FORMAT": "json",
+        # A scorer nothing answers: each failed attempt is logged as a warning.
+        "PAUHU_CRM_SCORER": "openai",
+        "PAUHU_CRM_SCORER_BASE_URL": f"http://127.0.0.1:{free_port()}/v1",
+        "PAUHU_CRM_SCORER_MODEL": "any-model",
+    }
+
+    finished = await anyio.run_process(
+        [*command, "--database-url", database_url],
+        env=clean_environment() | environment,
+        check=False,
+    )
+
+    stderr = finished.stderr.decode()
+    assert finished.returncode == 0, stderr
+    runs = orjson.loads(finished.stdout)
+    assert runs["ws-run"]["status"] == "succeeded"
+    assert runs["ws-run"]["result"]["errors"] == 1
+    lines = [orjson.loads(line) for line in stderr.splitlines() if line.strip()]
+    assert all({"time", "level", "logger", "message"} <= set(line) for line in lines)
+    scorer = [line for line in lines if line["logger"] == "pauhu_crm_adapters.llm.openai"]
+    assert scorer, stderr
+    assert all(line["level"] == "WARNING" for line in scorer)
+    assert any("scorer attempt 1/" in line["message"] for line in scorer)
