@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
@@ -13,66 +14,70 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
-GENERATED_PAGES = [
-    pytest.param("api_docs", "api-reference.md", "List contacts", "List people", id="api"),
-    pytest.param("config_docs", "configuration.md", "`8000`", "`8080`", id="config"),
-]
-"""Each script, its page under docs/, and an edit that makes the page stale."""
+
+@dataclass(frozen=True)
+class GeneratedPage:
+    """A script under scripts/, its page under docs/, and an edit that makes the page stale."""
+
+    name: str
+    page: Path
+    old: str
+    new: str
+    script: ModuleType
+
+    @property
+    def path(self) -> Path:
+        return ROOT / "scripts" / f"{self.name}.py"
 
 
-@pytest.mark.parametrize(("name", "page_name", "old", "new"), GENERATED_PAGES)
-def test_the_checked_in_page_is_current(name: str, page_name: str, old: str, new: str) -> None:
+@pytest.fixture(
+    params=[
+        pytest.param(("api_docs", "api-reference.md", "List contacts", "List people"), id="api"),
+        pytest.param(("config_docs", "configuration.md", "`8000`", "`8080`"), id="config"),
+    ]
+)
+def generated(request: pytest.FixtureRequest, script: Callable[[str], ModuleType]) -> GeneratedPage:
+    name, page, old, new = request.param
+    return GeneratedPage(name, ROOT / "docs" / page, old, new, script(name))
+
+
+def test_the_checked_in_page_is_current(generated: GeneratedPage) -> None:
     result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / f"{name}.py"), "--check"],
+        [sys.executable, str(generated.path), "--check"],
         capture_output=True,
         text=True,
         check=False,
     )
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout == f"{ROOT / 'docs' / page_name} is current\n"
+    assert result.stdout == f"{generated.page} is current\n"
 
 
-@pytest.mark.parametrize(("name", "page_name", "old", "new"), GENERATED_PAGES)
 def test_a_stale_page_fails_the_check(
-    script: Callable[[str], ModuleType],
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    name: str,
-    page_name: str,
-    old: str,
-    new: str,
+    generated: GeneratedPage, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    current = (ROOT / "docs" / page_name).read_text(encoding="utf-8")
-    assert old in current
-    page = tmp_path / page_name
-    page.write_text(current.replace(old, new))
+    current = generated.page.read_text(encoding="utf-8")
+    assert generated.old in current
+    page = tmp_path / generated.page.name
+    page.write_text(current.replace(generated.old, generated.new))
     missing = tmp_path / "missing.md"
 
-    assert script(name).main(["--check", "--path", str(page)]) == 1
-    assert script(name).main(["--check", "--path", str(missing)]) == 1
+    assert generated.script.main(["--check", "--path", str(page)]) == 1
+    assert generated.script.main(["--check", "--path", str(missing)]) == 1
     assert capsys.readouterr().err.splitlines() == [
-        f"{path} is stale: run `.venv/bin/python scripts/{name}.py`" for path in (page, missing)
+        f"{path} is stale: run `.venv/bin/python scripts/{generated.name}.py`"
+        for path in (page, missing)
     ]
 
 
-@pytest.mark.parametrize(("name", "page_name", "old", "new"), GENERATED_PAGES)
 def test_writing_the_page_makes_the_check_pass(
-    script: Callable[[str], ModuleType],
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    name: str,
-    page_name: str,
-    old: str,
-    new: str,
+    generated: GeneratedPage, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    page = tmp_path / page_name
+    page = tmp_path / generated.page.name
 
-    assert script(name).main(["--path", str(page)]) == 0
-    assert script(name).main(["--check", "--path", str(page)]) == 0
-    assert page.read_text(encoding="utf-8") == (ROOT / "docs" / page_name).read_text(
-        encoding="utf-8"
-    )
+    assert generated.script.main(["--path", str(page)]) == 0
+    assert generated.script.main(["--check", "--path", str(page)]) == 0
+    assert page.read_text(encoding="utf-8") == generated.page.read_text(encoding="utf-8")
     assert capsys.readouterr().out.splitlines() == [f"wrote {page}", f"{page} is current"]
 
 
