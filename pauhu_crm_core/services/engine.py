@@ -14,7 +14,14 @@ A run works in batches of due enrolments (one query each):
 4. **Record** the outcomes: the delivery's status, an ``email`` activity on
    the contact, and the enrolment moved on to its next step (or completed).
 
-A run that dies between 2 and 4 leaves a ``claimed`` delivery. The next run
+Recording is a task of its own: while it writes one batch's outcomes, the run
+reads, claims and sends the next, so the database's work and Python's overlap
+(they cost about the same). Batches are disjoint sets of enrolments, and a
+contact has one active enrolment, so the two never write the same rows. At
+most two batches' outcomes wait to be recorded.
+
+A run that dies between 2 and 4 leaves a ``claimed`` delivery; so does a
+failed recording, which ends the run once the batch then being sent is sent. The next run
 turns claims older than the lease into ``uncertain`` ones, which are never
 sent again by themselves: the step may have gone out, and an e-mail sent
 twice cannot be taken back. ``retry_delivery`` releases one by hand.
@@ -24,11 +31,13 @@ A send that fails is retried by later runs, up to ``max_attempts``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 import anyio
 import attrs
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
+from ..concurrency import DeferredFailure, task_group
 from ..entities import (
     Activity,
     ActivityType,
@@ -90,10 +99,35 @@ class SequenceEngine:
             today = await self._context.today(uow)
             await uow.commit()
 
-        result = RunResult(uncertain=uncertain)
+        failure = DeferredFailure()
+        sent = RunResult()
+        to_record, recording = anyio.create_memory_object_stream[Sequence[_Outcome]]()
+        async with task_group() as group:
+            group.start_soon(self._record_each, recording, now, failure)
+            async with to_record:
+                with failure.kept():
+                    sent = await self._send_due(today, mailer, run_id, secret, now, to_record)
+        # Raised once the recorder has recorded what was sent before the failure.
+        failure.raise_if_any()
+        return attrs.evolve(sent, uncertain=uncertain)
+
+    async def _send_due(
+        self,
+        today: date,
+        mailer: Mailer,
+        run_id: str,
+        secret: str,
+        now: datetime,
+        to_record: MemoryObjectSendStream[Sequence[_Outcome]],
+    ) -> RunResult:
+        """Send the due steps batch by batch, handing each batch's outcomes on to be
+        recorded; stop when none are due, the run's send budget is spent or the
+        recorder has failed."""
+        result = RunResult()
         budget = self._settings.max_sends_per_run
         after_id: str | None = None
-        while budget > 0:
+        # A closed stream means the recorder failed: claim nothing more.
+        while budget > 0 and to_record.statistics().open_receive_streams:
             async with self._context.reading() as uow:
                 # Never read more than the budget can send: the rest wait for the next run.
                 batch = await uow.enrollments.due(
@@ -102,12 +136,30 @@ class SequenceEngine:
             if not batch:
                 break
             after_id = batch[-1].enrollment.id
-            batch_result, sent_or_failed = await self._run_batch(
+            batch_result, outcomes = await self._run_batch(
                 batch, mailer, run_id, secret, now, budget
             )
-            budget -= sent_or_failed
+            try:
+                # Waits while the recorder is still busy with the batch before.
+                await to_record.send(outcomes)
+            except anyio.BrokenResourceError:
+                break  # the recorder failed: these claims stay claimed (see above)
+            budget -= len(outcomes)
             result = _add(result, batch_result)
         return result
+
+    async def _record_each(
+        self,
+        recording: MemoryObjectReceiveStream[Sequence[_Outcome]],
+        now: datetime,
+        failure: DeferredFailure,
+    ) -> None:
+        """Record each batch's outcomes as they come. A failure closes the stream, which
+        stops the sender before its next claim."""
+        async with recording:
+            with failure.kept():
+                async for outcomes in recording:
+                    await self._record(outcomes, now)
 
     async def _run_batch(
         self,
@@ -117,7 +169,8 @@ class SequenceEngine:
         secret: str,
         now: datetime,
         budget: int,
-    ) -> tuple[RunResult, int]:
+    ) -> tuple[RunResult, Sequence[_Outcome]]:
+        """Decide, claim and send one batch; the outcomes are recorded by the caller."""
         stops: list[Enrollment] = []
         sendable: list[DueEnrollment] = []
         for due in batch:
@@ -151,7 +204,6 @@ class SequenceEngine:
         outcomes = await self._send_all(
             [(d, due, self._message(due, secret)) for d, due in messages], mailer
         )
-        await self._record(outcomes, now)
         errors = sum(1 for o in outcomes if o.error is not None)
         return (
             RunResult(
@@ -160,7 +212,7 @@ class SequenceEngine:
                 errors=errors,
                 skipped=len(batch) - len(outcomes),
             ),
-            len(outcomes),
+            outcomes,
         )
 
     def _hash(self, due: DueEnrollment) -> str:
@@ -223,7 +275,7 @@ class SequenceEngine:
                     error = exc
             outcomes.append(_Outcome(delivery=delivery, due=due, message=message, error=error))
 
-        async with anyio.create_task_group() as group:
+        async with task_group() as group:
             for delivery, due, message in work:
                 group.start_soon(send, delivery, due, message)
         return outcomes

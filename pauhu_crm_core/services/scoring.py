@@ -36,10 +36,12 @@ from datetime import datetime
 from typing import Any
 
 import anyio
-from anyio.streams.memory import MemoryObjectReceiveStream
+from anyio.abc import TaskGroup
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 from attrs import define, frozen
 
 from ..commands import ScoreHistoryQuery
+from ..concurrency import DeferredFailure, task_group
 from ..entities import (
     Company,
     Contact,
@@ -169,9 +171,11 @@ class ScoringService:
         tally = _Tally()
         changed = _Signal()
         to_write, written = anyio.create_memory_object_stream[_Batch](READ_AHEAD)
-        async with anyio.create_task_group() as group:
+        reading, writing = DeferredFailure(), DeferredFailure()
+        async with task_group() as group:
             group.start_soon(
                 self._write_when_evaluated,
+                writing,
                 written,
                 evaluations,
                 changed,
@@ -181,32 +185,56 @@ class ScoringService:
                 settings.batch_size,
             )
             async with to_write:
-                after_id: str | None = None
-                while True:
-                    batch = await self._read_batch(rescore, after_id, settings.batch_size)
-                    if batch is None:
-                        break
-                    contacts, companies = batch
-                    after_id = contacts[-1].id
-                    leads = [(lead_key(c, companies), c) for c in contacts]
-                    groups: dict[str, list[Contact]] = defaultdict(list)
-                    for key, contact in leads:
-                        groups[key].append(contact)
-                    # Over this run's evaluation budget, a lead waits for the next run.
-                    budget = max(settings.max_evaluations_per_run - len(evaluations), 0)
-                    for key in [key for key in groups if key not in evaluations][:budget]:
-                        evaluations[key] = _Pending()
-                        profile = _profile(groups[key], companies)
-                        group.start_soon(
-                            self._evaluate, profile, evaluations[key], limiter, changed
-                        )
-                    await to_write.send(_Batch(leads=leads))
-                    changed.notify()
+                with reading.kept():
+                    await self._read_and_evaluate(
+                        rescore, group, to_write, evaluations, limiter, changed
+                    )
             changed.notify()  # the end of the reading
+            if writing.error is not None:
+                group.cancel_scope.cancel()  # nothing would write what is being evaluated
+        # Raised once what was evaluated before a reading failure is written.
+        reading.raise_if_any()
+        writing.raise_if_any()
         async with self._context.writing() as uow:
             await self._context.audit(uow, "run", "scoring")
             await uow.commit()
         return ScoringResult(scored=tally.scored, errors=tally.errors)
+
+    async def _read_and_evaluate(
+        self,
+        rescore: bool,
+        group: TaskGroup,
+        to_write: MemoryObjectSendStream[_Batch],
+        evaluations: dict[str, _Pending],
+        limiter: anyio.CapacityLimiter,
+        changed: _Signal,
+    ) -> None:
+        """Read the contacts batch by batch, start the evaluations of their leads in
+        ``group`` and hand each batch on to be written; stop at the end, or when the
+        writer has failed."""
+        settings = self._context.runtime.scoring
+        after_id: str | None = None
+        while True:
+            batch = await self._read_batch(rescore, after_id, settings.batch_size)
+            if batch is None:
+                return
+            contacts, companies = batch
+            after_id = contacts[-1].id
+            leads = [(lead_key(c, companies), c) for c in contacts]
+            groups: dict[str, list[Contact]] = defaultdict(list)
+            for key, contact in leads:
+                groups[key].append(contact)
+            # Over this run's evaluation budget, a lead waits for the next run.
+            budget = max(settings.max_evaluations_per_run - len(evaluations), 0)
+            for key in [key for key in groups if key not in evaluations][:budget]:
+                evaluations[key] = _Pending()
+                profile = _profile(groups[key], companies)
+                group.start_soon(self._evaluate, profile, evaluations[key], limiter, changed)
+            try:
+                await to_write.send(_Batch(leads=leads))
+            except anyio.BrokenResourceError:
+                return  # the writer failed
+            changed.notify()
 
     async def _read_batch(
         self, rescore: bool, after_id: str | None, limit: int
@@ -245,6 +273,7 @@ class ScoringService:
 
     async def _write_when_evaluated(
         self,
+        failure: DeferredFailure,
         batches: MemoryObjectReceiveStream[_Batch],
         evaluations: Mapping[str, _Pending],
         changed: _Signal,
@@ -256,7 +285,8 @@ class ScoringService:
         """Apply each contact once its lead's evaluation is done (or was never started: over
         the run's budget), those ready in the order read, in writes of ``smallest`` to
         ``largest`` contacts (fewer when nothing more can come); hold at most
-        ``READ_AHEAD + 1`` batches unwritten."""
+        ``READ_AHEAD + 1`` batches unwritten. A failure is kept in ``failure`` and closes
+        the stream, which stops the reader at its next batch."""
         unwritten: list[tuple[str, Contact]] = []
         most_unwritten = (READ_AHEAD + 1) * largest
         reading = True
@@ -266,34 +296,37 @@ class ScoringService:
             return pending is None or pending.finished
 
         async with batches:
-            while True:
-                changed.clear()
-                while reading and len(unwritten) < most_unwritten:
-                    try:
-                        unwritten.extend(batches.receive_nowait().leads)
-                    except anyio.WouldBlock:
+            with failure.kept():
+                while True:
+                    changed.clear()
+                    while reading and len(unwritten) < most_unwritten:
+                        try:
+                            unwritten.extend(batches.receive_nowait().leads)
+                        except anyio.WouldBlock:
+                            break
+                        except anyio.EndOfStream:
+                            reading = False
+                    if not unwritten and not reading:
                         break
-                    except anyio.EndOfStream:
-                        reading = False
-                if not unwritten and not reading:
-                    break
-                ready = [lead for lead in unwritten if done(lead[0])][:largest]
-                nothing_more = not reading and len(ready) == len(unwritten)
-                full = len(unwritten) >= most_unwritten
-                if not ready or not (len(ready) >= smallest or nothing_more or full):
-                    await changed.wait()  # an evaluation finished, or a batch was read
-                    continue
-                written = {id(contact) for _, contact in ready}
-                unwritten = [lead for lead in unwritten if id(lead[1]) not in written]
-                groups: dict[str, list[Contact]] = defaultdict(list)
-                for key, contact in ready:
-                    groups[key].append(contact)
-                outcomes = {key: evaluations[key].outcome for key in groups if key in evaluations}
-                scored, errors = await self._apply(groups, outcomes)
-                tally.scored += scored
-                tally.errors += errors
-                if progress is not None:
-                    progress(len(ready))
+                    ready = [lead for lead in unwritten if done(lead[0])][:largest]
+                    nothing_more = not reading and len(ready) == len(unwritten)
+                    full = len(unwritten) >= most_unwritten
+                    if not ready or not (len(ready) >= smallest or nothing_more or full):
+                        await changed.wait()  # an evaluation finished, or a batch was read
+                        continue
+                    written = {id(contact) for _, contact in ready}
+                    unwritten = [lead for lead in unwritten if id(lead[1]) not in written]
+                    groups: dict[str, list[Contact]] = defaultdict(list)
+                    for key, contact in ready:
+                        groups[key].append(contact)
+                    outcomes = {
+                        key: evaluations[key].outcome for key in groups if key in evaluations
+                    }
+                    scored, errors = await self._apply(groups, outcomes)
+                    tally.scored += scored
+                    tally.errors += errors
+                    if progress is not None:
+                        progress(len(ready))
 
     async def _apply(
         self,

@@ -16,6 +16,7 @@ from pauhu_crm_core import CRM, CrmWorkspace
 from pauhu_crm_core.ports import Store
 from pauhu_crm_core.scoring import Evaluation, LeadProfile
 from pauhu_crm_core.services.context import ScoringSettings
+from pauhu_crm_core.services.scoring import ScoringService
 from pauhu_crm_core.testing import FixedScorer, FrozenClock
 
 pytestmark = pytest.mark.anyio
@@ -177,3 +178,18 @@ async def test_a_failed_evaluation_in_one_batch_leaves_the_others_scored(
     result = await ws.score()
 
     assert (result.scored, result.errors) == (6, 2)
+
+
+async def test_a_write_that_fails_ends_the_run_with_its_own_error(
+    store: Store, clock: FrozenClock, workspace_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def fail_to_write(*_: object) -> tuple[int, int]:
+        raise RuntimeError("the disk is full")
+
+    # Many small batches: the reader is still handing batches on when the writer fails.
+    ws = scoring_workspace(store, clock, workspace_id, FixedScorer(), batch_size=1)
+    await companies_with_contacts(ws, 6)
+    monkeypatch.setattr(ScoringService, "_apply", fail_to_write)
+
+    with anyio.fail_after(DEADLOCK_GUARD_SECONDS), pytest.raises(RuntimeError, match="disk"):
+        await ws.score()
