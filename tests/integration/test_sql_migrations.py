@@ -339,8 +339,11 @@ async def test_the_due_query_uses_its_index_when_few_enrollments_are_due(
     finally:
         event.remove(fresh_engine.sync_engine, "before_cursor_execute", capture)
     assert len(due) == 10
-    # SQLite's unit of work also runs PRAGMA and BEGIN; the query is the one SELECT.
-    [(statement, parameters)] = [s for s in statements if s[0].lstrip().startswith("SELECT")]
+    # SQLite's unit of work also runs PRAGMA and BEGIN; the due query is the first SELECT
+    # (the second reads the batch's sequences by id).
+    selects = [s for s in statements if s[0].lstrip().startswith("SELECT")]
+    assert len(selects) == 2
+    statement, parameters = selects[0]
     async with fresh_engine.connect() as conn:
         explain = "EXPLAIN QUERY PLAN " if conn.dialect.name == "sqlite" else "EXPLAIN "
         result = await conn.exec_driver_sql(explain + statement, parameters)

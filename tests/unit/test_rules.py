@@ -61,10 +61,12 @@ def test_new_id_embeds_the_clocks_unix_milliseconds(moment: str) -> None:
     assert _embedded_ms(new_id(now)) == (now - _EPOCH) // timedelta(milliseconds=1)
 
 
-def test_new_id_is_a_version_7_rfc_uuid() -> None:
-    parsed = uuid.UUID(new_id(_NOW))
+def test_new_id_is_a_version_7_rfc_uuid_in_canonical_form() -> None:
+    made = new_id(_NOW)
+    parsed = uuid.UUID(made)
     assert parsed.version == 7
     assert parsed.variant == uuid.RFC_4122
+    assert str(parsed) == made
 
 
 def test_new_id_is_a_valid_record_id() -> None:

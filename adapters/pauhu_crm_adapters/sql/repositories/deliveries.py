@@ -105,8 +105,9 @@ class SqlDeliveryRepository(TenantTableBase[Delivery]):
     async def claim(
         self, claims: Sequence[DeliveryClaim], *, run_id: str, at: datetime, max_attempts: int
     ) -> Sequence[Delivery]:
-        """Insert the new pairs, re-claim the retryable failed ones, read back what this run
-        owns (three statements, whatever the batch size)."""
+        """Insert the new pairs and re-claim the retryable failed ones, each statement
+        answering the rows it wrote: those are what this run owns. Two statements per
+        batch (the insert is one multi-row ``INSERT … RETURNING`` per thousand rows)."""
         if not claims:
             return []
         # Claims in one global order: two runs inserting overlapping pairs then wait on
@@ -118,9 +119,10 @@ class SqlDeliveryRepository(TenantTableBase[Delivery]):
         ]
         new_pairs = insert_or_ignore(
             self._conn, deliveries, "workspace_id", "enrollment_id", "step_index"
-        )
+        ).returning(*self._entity_columns)
         try:
-            await self._conn.execute(new_pairs, rows)
+            # A pair another run holds conflicts and is skipped, so it is not returned.
+            inserted = (await self._conn.execute(new_pairs, rows)).mappings().all()
         except IntegrityError as exc:  # a used claim id, or a workspace that does not exist
             raise translate_write_error(exc, deliveries, rows[0] if len(rows) == 1 else {}) from exc
 
@@ -133,7 +135,7 @@ class SqlDeliveryRepository(TenantTableBase[Delivery]):
         )
         # Lock the rows to re-claim first; rows a racing run has locked are skipped.
         locked = select(failed.c.id).where(retryable).with_for_update(skip_locked=True)
-        await self._conn.execute(
+        reclaimed = await self._conn.execute(
             update(deliveries)
             .where(
                 self._in_workspace()
@@ -144,14 +146,10 @@ class SqlDeliveryRepository(TenantTableBase[Delivery]):
             .values(
                 status=_CLAIMED, attempts=d.attempts + 1, run_id=run_id, claimed_at=at, error=None
             )
+            .returning(*self._entity_columns)
         )
-
-        owned = await self._conn.execute(
-            select(*self._entity_columns)
-            .where(self._pairs(deliveries, ordered) & (d.run_id == run_id) & (d.status == _CLAIMED))
-            .order_by(d.enrollment_id, d.step_index)
-        )
-        return [delivery_from_row(row) for row in owned.mappings()]
+        owned = [delivery_from_row(row) for row in [*inserted, *reclaimed.mappings()]]
+        return sorted(owned, key=lambda d: (d.enrollment_id, d.step_index))
 
     def _pairs(self, table: FromClause, claims: Sequence[DeliveryClaim]) -> ColumnElement[bool]:
         """This workspace's rows for the claimed (enrolment, step) pairs. The plain IN on

@@ -8,7 +8,7 @@ read: one query for a batch of enrolments with everything sending needs.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -194,7 +194,9 @@ class SqlEnrollmentRepository(TenantTableBase[Enrollment]):
         self, today: date, *, after_id: str | None, limit: int
     ) -> Sequence[DueEnrollment]:
         """One query joining the enrolment to its (active) sequence, its contact and the
-        contact's company; in id order after ``after_id``, for keyset paging."""
+        contact's company, in id order after ``after_id`` (keyset paging); then one for
+        the batch's sequences. A batch shares a few sequences, whose steps (a JSON
+        document each) are read once, not once per row."""
         e, s, c, co = enrollments.c, sequences.c, contacts.c, companies.c
         where = (
             (e.workspace_id == self._workspace_id)
@@ -211,16 +213,28 @@ class SqlEnrollmentRepository(TenantTableBase[Enrollment]):
             .join(contacts, (c.workspace_id == e.workspace_id) & (c.id == e.contact_id))
             .outerjoin(companies, (co.workspace_id == c.workspace_id) & (co.id == c.company_id))
         )
-        columns = [
-            *_labelled(enrollments, "e_"),
-            *_labelled(sequences, "s_"),
-            *_labelled(contacts, "c_"),
-            *_labelled(companies, "co_"),
-        ]
         result = await self._conn.execute(
-            select(*columns).select_from(joined).where(where).order_by(e.id).limit(limit)
+            select(*_DUE_COLUMNS).select_from(joined).where(where).order_by(e.id).limit(limit)
         )
-        return [_due_from_row(row) for row in result.mappings()]
+        rows = result.mappings().all()
+        if not rows:
+            return []
+        read = await self._conn.execute(
+            select(*_SEQUENCE_COLUMNS).where(
+                (s.workspace_id == self._workspace_id)
+                & s.id.in_(sorted({row["e_sequence_id"] for row in rows}))
+            )
+        )
+        by_id = {row["id"]: sequence_from_row(row) for row in read.mappings()}
+        return [
+            DueEnrollment(
+                enrollment=enrollment_from_row(_Prefixed(row, "e_")),
+                sequence=by_id[row["e_sequence_id"]],
+                contact=contact_from_row(_Prefixed(row, "c_")),
+                company=None if row["co_id"] is None else company_from_row(_Prefixed(row, "co_")),
+            )
+            for row in rows
+        ]
 
     async def stop_active(
         self,
@@ -263,15 +277,30 @@ def _labelled(table: Table, prefix: str) -> list[ColumnElement[Any]]:
     return [c.label(prefix + c.name) for c in table.c if c.name not in NOT_ENTITY_COLUMNS]
 
 
-def _unprefixed(row: RowValues, table: Table, prefix: str) -> dict[str, Any]:
-    return {c.name: row[prefix + c.name] for c in table.c if c.name not in NOT_ENTITY_COLUMNS}
+_DUE_COLUMNS = (
+    *_labelled(enrollments, "e_"),
+    *_labelled(contacts, "c_"),
+    *_labelled(companies, "co_"),
+)
+_SEQUENCE_COLUMNS = tuple(c for c in sequences.c if c.name not in NOT_ENTITY_COLUMNS)
 
 
-def _due_from_row(row: RowValues) -> DueEnrollment:
-    company = None if row["co_id"] is None else company_from_row(_unprefixed(row, companies, "co_"))
-    return DueEnrollment(
-        enrollment=enrollment_from_row(_unprefixed(row, enrollments, "e_")),
-        sequence=sequence_from_row(_unprefixed(row, sequences, "s_")),
-        contact=contact_from_row(_unprefixed(row, contacts, "c_")),
-        company=company,
-    )
+class _Prefixed(Mapping[str, Any]):
+    """One joined table's columns of a ``due`` row, by their own names: a view, so a
+    batch's rows are not copied into a dict per table."""
+
+    __slots__ = ("_prefix", "_row")
+
+    def __init__(self, row: RowValues, prefix: str) -> None:
+        self._row = row
+        self._prefix = prefix
+
+    def __getitem__(self, name: str) -> Any:
+        return self._row[self._prefix + name]
+
+    def __iter__(self) -> Iterator[str]:
+        size = len(self._prefix)
+        return (key[size:] for key in self._row if key.startswith(self._prefix))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
