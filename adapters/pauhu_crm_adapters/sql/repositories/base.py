@@ -17,10 +17,21 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import Enum
 from typing import Any, ClassVar, Generic, TypeAlias, TypeVar
 
-from sqlalchemy import ColumnElement, Table, TextClause, delete, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    TextClause,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.util import ClauseAdapter
 
 from pauhu_crm_core.entities import Page
 from pauhu_crm_core.errors import NotFound, Unavailable
@@ -34,6 +45,10 @@ E = TypeVar("E")
 RowValues: TypeAlias = Mapping[Any, Any]
 """A row's values by column name: a ``RowMapping``, or a plain dict (the joined due
 query's rows, cut back to one table's columns)."""
+
+SPARSE_MATCHES = 2_000
+"""Up to this many matches, a search page on PostgreSQL is sorted from the matches (a few
+MB at most), not found by walking the list's index (``_search_page``)."""
 
 IN_CHUNK = 500
 """Most values bound into one ``IN (…)``: well under SQLite's limit of bound parameters
@@ -162,13 +177,17 @@ class TenantTableBase(Generic[E]):
         offset: int,
         counter: tuple[str, str] | None = None,
         order_by: Sequence[ColumnElement[Any]] | None = None,
+        searched: bool = False,
     ) -> Page[E]:
         """One page query and one count over the same filter (never one query per row).
 
         ``counter`` names the ``record_counts`` row that holds the total of exactly these
         ``conditions`` (``_counter``): the total is then that one row, whatever the
-        workspace's size; without it the matches are counted."""
+        workspace's size; without it the matches are counted. ``searched``: the
+        conditions include a search (see ``_search_page``)."""
         where = self._where(conditions)
+        if searched:
+            return await self._search_page(where, limit=limit, offset=offset, order_by=order_by)
         items = await self._rows(where, limit=limit, offset=offset, order_by=order_by)
         if counter is None:
             count = await self._conn.scalar(
@@ -179,6 +198,58 @@ class TenantTableBase(Generic[E]):
             facet, value = counter
             total = await read_count(self._conn, self._workspace_id, self.table, facet, value)
         return Page(items=items, total=total, limit=limit, offset=offset)
+
+    async def _search_page(
+        self,
+        where: ColumnElement[bool],
+        *,
+        limit: int,
+        offset: int,
+        order_by: Sequence[ColumnElement[Any]] | None,
+    ) -> Page[E]:
+        """A search's page, its matches counted first: the count tells how to read it.
+
+        On PostgreSQL two things keep a rare term from reading the whole workspace
+        (``bench/analysis.md`` §10). The search's statements are planned for their own
+        values (``force_custom_plan``, for this transaction only): a statement prepared
+        and run five times otherwise gets a *generic* plan, which sees neither the
+        pattern nor the workspace and may read every index entry of the workspace. And
+        since no plan can estimate how many rows a ``LIKE '%term%'`` matches, a page in
+        list order may walk the list's index and filter; so few matches
+        (``SPARSE_MATCHES``) are read from the trigram index into a ``MATERIALIZED`` CTE
+        and sorted there, while many are found soon by that walk."""
+        postgresql = self._conn.dialect.name == "postgresql"
+        if postgresql:
+            await self._conn.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+        count = await self._conn.scalar(select(func.count()).select_from(self.table).where(where))
+        total = int(count or 0)
+        if offset >= total:
+            items: tuple[E, ...] = ()
+        elif total <= SPARSE_MATCHES and postgresql:
+            items = await self._rows_of_few(where, limit=limit, offset=offset, order_by=order_by)
+        else:
+            items = await self._rows(where, limit=limit, offset=offset, order_by=order_by)
+        return Page(items=items, total=total, limit=limit, offset=offset)
+
+    async def _rows_of_few(
+        self,
+        where: ColumnElement[bool],
+        *,
+        limit: int,
+        offset: int,
+        order_by: Sequence[ColumnElement[Any]] | None = None,
+    ) -> tuple[E, ...]:
+        """``_rows`` sorted from the matching rows themselves (a ``MATERIALIZED`` CTE),
+        never from an index walk."""
+        matches = (
+            select(*self._entity_columns).where(where).cte("matches").prefix_with("MATERIALIZED")
+        )
+        to_matches = ClauseAdapter(matches)
+        ordering = [to_matches.traverse(o) for o in (order_by or self.order_by)]
+        rows = await self._conn.execute(
+            select(matches).order_by(*ordering).limit(limit).offset(offset)
+        )
+        return tuple(self._entity(row) for row in rows.mappings())
 
     async def _first(self, conditions: Iterable[ColumnElement[bool]], limit: int) -> tuple[E, ...]:
         """The first ``limit`` rows of ``_page``'s order, without its count: what a detail

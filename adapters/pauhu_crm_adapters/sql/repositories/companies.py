@@ -88,7 +88,13 @@ class SqlCompanyRepository(TenantTableRepository[Company]):
             counter = self._counter(filters)
         else:
             conditions.append(self._search(filter.search))
-        return await self._page(conditions, limit=limit, offset=offset, counter=counter)
+        return await self._page(
+            conditions,
+            limit=limit,
+            offset=offset,
+            counter=counter,
+            searched=filter.search is not None,
+        )
 
     async def get_many(self, ids: Collection[str]) -> Sequence[Company]:
         """The companies with these ids, in id order; unknown ids are left out. One ``IN``
