@@ -2,7 +2,8 @@
 
 SQLite gets, on every new connection: WAL (readers do not block the writer),
 a busy timeout (a second writer waits instead of failing), enforced foreign
-keys (off by default in SQLite!) and ``synchronous=NORMAL`` (safe with WAL).
+keys (off by default in SQLite!) and ``synchronous=NORMAL`` (safe with WAL);
+and it can be closed after a cancelled statement (``sqlite_cancellation``).
 
 pysqlite's own transaction handling is switched off (SQLAlchemy's documented
 recipe) so that we emit ``BEGIN`` ourselves: ``BEGIN IMMEDIATE`` for units
@@ -32,6 +33,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from .sqlite_cancellation import interrupt_invalidated, stop_once
 from .urls import async_url
 
 READ_ONLY = "pauhu_read_only"
@@ -53,10 +55,12 @@ def create_sql_engine(url: str, **engine_options: Any) -> AsyncEngine:
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
         event.listen(engine.sync_engine, "begin", _begin_sqlite_transaction)
+        event.listen(engine.sync_engine, "invalidate", interrupt_invalidated)
     return engine
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+    stop_once(dbapi_connection)
     # Stop the driver from emitting its own (deferred) BEGIN; see the module docstring.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
