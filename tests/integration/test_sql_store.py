@@ -695,6 +695,30 @@ async def test_a_read_only_unit_of_work_reads_while_another_unit_holds_the_write
             await uow.commit()
 
 
+@pytest.mark.parametrize("kinds", ["rrwrwwrrrw", "wrwrwr", "rrrrww"])
+async def test_pooled_connections_switch_between_reading_and_writing(
+    store: SqlStore, workspace_id: str, kinds: str
+) -> None:
+    # SQLite sets query_only only when a connection's mode changes: whatever the order,
+    # a reading unit must refuse a write and a writing unit must write.
+    from sqlalchemy.exc import DBAPIError
+
+    await open_workspace(store, workspace_id)
+    for kind in kinds:
+        if kind == "r":
+            with pytest.raises(DBAPIError, match=r"read-only|readonly"):
+                async with store.unit_of_work(workspace_id, read_only=True) as uow:
+                    await uow.contacts.add(Contact(id=new_id("cont"), **stamps()))
+        else:
+            async with store.unit_of_work(workspace_id) as uow:
+                await uow.contacts.add(Contact(id=new_id("cont"), **stamps()))
+                await uow.commit()
+    async with store.unit_of_work(workspace_id, read_only=True) as uow:
+        assert (await uow.contacts.find(ContactFilter(), limit=1, offset=0)).total == kinds.count(
+            "w"
+        )
+
+
 async def test_a_read_only_unit_of_work_cannot_write(store: SqlStore, workspace_id: str) -> None:
     from sqlalchemy.exc import DBAPIError
 
