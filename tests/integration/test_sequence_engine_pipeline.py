@@ -101,16 +101,16 @@ async def test_a_recording_that_fails_ends_the_run_and_nothing_is_sent_twice(
     # The recorder's own error, not an ExceptionGroup around it.
     with pytest.raises(RuntimeError, match="the disk is full"):
         await ws.sequences.run()
-    sent_by_the_failed_run = {m.to for m in mailer.sent}
-    assert len(sent_by_the_failed_run) >= 2  # the first batch went out before its recording
+    assert len(mailer.sent) >= 2  # the first batch went out before its recording failed
 
     clock.advance(timedelta(minutes=20))  # past the claim lease
     later = await ws.sequences.run()
 
-    addresses = [m.to for m in mailer.sent]
-    assert len(addresses) == len(set(addresses))  # nobody got the step twice
+    # Everybody got the step once: recorded as sent, or uncertain (sent, but its
+    # recording failed), which waits for a person and is never sent again by itself.
+    assert sorted(m.to for m in mailer.sent) == sorted(f"p{n}@dvv.fi" for n in range(6))
     uncertain = (await ws.sequences.deliveries(status=DeliveryStatus.UNCERTAIN)).items
-    assert later.uncertain == len(uncertain) >= len(sent_by_the_failed_run)
-    sent_later = set(addresses) - sent_by_the_failed_run
-    # Whoever was not claimed by the failed run is sent now; the claimed wait for a person.
-    assert len(sent_later) == 6 - len(uncertain) == later.sent
+    sent = (await ws.sequences.deliveries(status=DeliveryStatus.SENT)).total
+    assert len(uncertain) >= 2  # at least the batch whose recording failed
+    assert later.uncertain == len(uncertain)
+    assert sent + len(uncertain) == 6
