@@ -35,7 +35,7 @@ from pauhu_crm_apps import open_crm
 from pauhu_crm_core.testing import FrozenClock
 
 from . import report
-from .batch_jobs import run_engine, run_scoring
+from .batch_jobs import run_engine, run_scoring, settle_after_the_engine
 from .generate import NOW, WorkspaceData, find_sample
 from .http_load import BenchServer, run_export, run_http
 from .library import run_library
@@ -161,6 +161,8 @@ async def run_backend(
             progress(f"{backend}: sequence engine")
             results.append(await run_engine(url, BIG, scale.due_enrollments, progress))
         if "scoring" in only:
+            if "engine" in only:
+                await settle_after_the_engine(url)
             progress(f"{backend}: scoring run")
             results.append(await run_scoring(url, SCORING, scale.scoring_companies, progress))
     return (

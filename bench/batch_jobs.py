@@ -17,6 +17,9 @@ import math
 import time
 from collections.abc import Callable
 
+from sqlalchemy import text
+
+from pauhu_crm_adapters.sql.engine import create_sql_engine
 from pauhu_crm_apps import open_crm
 from pauhu_crm_core.services.context import ScoringSettings, SequenceSettings
 from pauhu_crm_core.testing import FixedScorer, FrozenClock
@@ -61,6 +64,23 @@ async def run_engine(
             "send_concurrency": settings.send_concurrency,
         },
     )
+
+
+async def settle_after_the_engine(database_url: str) -> None:
+    """PostgreSQL: do now what autovacuum and the checkpointer would do during the next
+    scenario after the engine's 100k sends (a full run's scoring took 1.21× the ideal
+    right after them, 1.08× alone): vacuum the tables that grew from empty, and write
+    the dirty pages out. Each scenario then measures itself, not its predecessor."""
+    if not database_url.startswith("postgresql"):
+        return
+    engine = create_sql_engine(database_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            for table in ("deliveries", "outbox"):
+                await conn.execute(text(f"VACUUM ANALYZE {table}"))
+            await conn.execute(text("CHECKPOINT"))
+    finally:
+        await engine.dispose()
 
 
 async def run_scoring(
