@@ -70,7 +70,7 @@ class Settings:
         default="text",
         metadata={
             "help": "`text`, or `json`: one JSON object a line (time, level, logger, message, "
-            "request_id, exception), for `serve` and `scheduler`."
+            "request_id, exception), for `serve`, `scheduler` and `run`."
         },
     )
     mail_url: str = field(
