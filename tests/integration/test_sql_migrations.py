@@ -234,7 +234,7 @@ def _is_search_index(name: str | None, type_: str) -> bool:
     if name is None:
         return False
     if type_ == "table":
-        return name.startswith(("contacts_fts", "companies_fts"))
+        return name.startswith(("contacts_fts", "companies_fts", "fts_workspaces"))
     return type_ == "index" and name.endswith("_search_trgm")
 
 
@@ -512,7 +512,9 @@ async def test_the_job_run_reads_use_their_indexes(fresh_engine: AsyncEngine) ->
 
 
 async def _query_plan(conn: AsyncConnection, term: str) -> str:
-    statement = select(contacts.c.id).where(search_condition(contacts, term, conn.dialect.name))
+    statement = select(contacts.c.id).where(
+        search_condition(contacts, term, "ws-plan", conn.dialect.name)
+    )
     compiled = statement.compile(dialect=conn.dialect)
     parameters = tuple(compiled.params[name] for name in compiled.positiontup or ())
     explain = "EXPLAIN QUERY PLAN " if conn.dialect.name == "sqlite" else "EXPLAIN "

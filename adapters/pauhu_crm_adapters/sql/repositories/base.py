@@ -38,7 +38,7 @@ from pauhu_crm_core.errors import NotFound, Unavailable
 
 from ..counters import counted_filter, read_count
 from ..errors import translate_delete_error, translate_write_error
-from ..search import search_condition
+from ..search import index_count, search_condition
 
 E = TypeVar("E")
 
@@ -47,8 +47,8 @@ RowValues: TypeAlias = Mapping[Any, Any]
 query's rows, cut back to one table's columns)."""
 
 SPARSE_MATCHES = 2_000
-"""Up to this many matches, a search page on PostgreSQL is sorted from the matches (a few
-MB at most), not found by walking the list's index (``_search_page``)."""
+"""Up to this many matches, a search page is sorted from the matches (a few MB at most),
+not found by walking the list's index (``_search_page``)."""
 
 IN_CHUNK = 500
 """Most values bound into one ``IN (…)``: well under SQLite's limit of bound parameters
@@ -136,8 +136,14 @@ class TenantTableBase(Generic[E]):
             raise transient_error(exc) or exc from exc
         return result.rowcount
 
-    def _search(self, term: str) -> ColumnElement[bool]:
-        return search_condition(self.table, term, self._conn.dialect.name)
+    def _search(self, term: str, *, in_list_order: bool = False) -> ColumnElement[bool]:
+        return search_condition(
+            self.table,
+            term,
+            self._workspace_id,
+            self._conn.dialect.name,
+            in_list_order=in_list_order,
+        )
 
     def _where(self, conditions: Iterable[ColumnElement[bool]]) -> ColumnElement[bool]:
         where = self._in_workspace()
@@ -177,17 +183,19 @@ class TenantTableBase(Generic[E]):
         offset: int,
         counter: tuple[str, str] | None = None,
         order_by: Sequence[ColumnElement[Any]] | None = None,
-        searched: bool = False,
+        search: str | None = None,
     ) -> Page[E]:
         """One page query and one count over the same filter (never one query per row).
 
         ``counter`` names the ``record_counts`` row that holds the total of exactly these
         ``conditions`` (``_counter``): the total is then that one row, whatever the
-        workspace's size; without it the matches are counted. ``searched``: the
-        conditions include a search (see ``_search_page``)."""
+        workspace's size; without it the matches are counted. ``search``: the folded
+        term the rows must also contain (see ``_search_page``)."""
+        if search is not None:
+            return await self._search_page(
+                list(conditions), search, limit=limit, offset=offset, order_by=order_by
+            )
         where = self._where(conditions)
-        if searched:
-            return await self._search_page(where, limit=limit, offset=offset, order_by=order_by)
         items = await self._rows(where, limit=limit, offset=offset, order_by=order_by)
         if counter is None:
             count = await self._conn.scalar(
@@ -201,7 +209,8 @@ class TenantTableBase(Generic[E]):
 
     async def _search_page(
         self,
-        where: ColumnElement[bool],
+        conditions: Sequence[ColumnElement[bool]],
+        term: str,
         *,
         limit: int,
         offset: int,
@@ -209,26 +218,42 @@ class TenantTableBase(Generic[E]):
     ) -> Page[E]:
         """A search's page, its matches counted first: the count tells how to read it.
 
-        On PostgreSQL two things keep a rare term from reading the whole workspace
-        (``bench/analysis.md`` §10). The search's statements are planned for their own
-        values (``force_custom_plan``, for this transaction only): a statement prepared
-        and run five times otherwise gets a *generic* plan, which sees neither the
-        pattern nor the workspace and may read every index entry of the workspace. And
-        since no plan can estimate how many rows a ``LIKE '%term%'`` matches, a page in
-        list order may walk the list's index and filter; so few matches
-        (``SPARSE_MATCHES``) are read from the trigram index into a ``MATERIALIZED`` CTE
-        and sorted there, while many are found soon by that walk."""
-        postgresql = self._conn.dialect.name == "postgresql"
-        if postgresql:
+        A search with no other filter is counted in the search index alone where the
+        backend can (SQLite's FTS5, ``index_count``); otherwise the matching rows are.
+        Few matches (``SPARSE_MATCHES``) are then read and sorted by themselves; many are
+        found soon by walking the list's index in its order and testing each row, and
+        are not all read. Left to itself, neither planner can tell the two apart: no
+        plan can estimate how many rows a ``LIKE '%term%'`` matches (``bench/analysis.md``
+        §2, §10). SQLite is told by the form of the search condition
+        (``search_condition``), PostgreSQL by a ``MATERIALIZED`` CTE of the few matches,
+        fed by the trigram index.
+
+        PostgreSQL also plans the search's statements for their own values
+        (``force_custom_plan``, for this transaction only): a statement prepared and run
+        five times otherwise gets a *generic* plan, which sees neither the pattern nor
+        the workspace and may read every index entry of the workspace."""
+        dialect = self._conn.dialect.name
+        where = self._where([*conditions, self._search(term)])
+        if dialect == "postgresql":
             await self._conn.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
-        count = await self._conn.scalar(select(func.count()).select_from(self.table).where(where))
-        total = int(count or 0)
+        counting = (
+            None if conditions else index_count(self.table, term, self._workspace_id, dialect)
+        )
+        if counting is None:
+            counting = select(func.count()).select_from(self.table).where(where)
+        total = int(await self._conn.scalar(counting) or 0)
         if offset >= total:
             items: tuple[E, ...] = ()
-        elif total <= SPARSE_MATCHES and postgresql:
-            items = await self._rows_of_few(where, limit=limit, offset=offset, order_by=order_by)
+        elif total <= SPARSE_MATCHES:
+            if dialect == "postgresql":
+                items = await self._rows_of_few(
+                    where, limit=limit, offset=offset, order_by=order_by
+                )
+            else:
+                items = await self._rows(where, limit=limit, offset=offset, order_by=order_by)
         else:
-            items = await self._rows(where, limit=limit, offset=offset, order_by=order_by)
+            walk = self._where([*conditions, self._search(term, in_list_order=True)])
+            items = await self._rows(walk, limit=limit, offset=offset, order_by=order_by)
         return Page(items=items, total=total, limit=limit, offset=offset)
 
     async def _rows_of_few(

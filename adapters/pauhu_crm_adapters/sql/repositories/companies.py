@@ -83,17 +83,13 @@ class SqlCompanyRepository(TenantTableRepository[Company]):
             "country": filter.country,
         }
         conditions = equal_to(companies, filters)
-        counter = None
-        if filter.search is None:
-            counter = self._counter(filters)
-        else:
-            conditions.append(self._search(filter.search))
+        counter = None if filter.search is not None else self._counter(filters)
         return await self._page(
             conditions,
             limit=limit,
             offset=offset,
             counter=counter,
-            searched=filter.search is not None,
+            search=filter.search,
         )
 
     async def get_many(self, ids: Collection[str]) -> Sequence[Company]:

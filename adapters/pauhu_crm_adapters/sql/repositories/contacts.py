@@ -121,11 +121,11 @@ class SqlContactRepository(TenantTableRepository[Contact]):
     async def find(self, filter: ContactFilter, *, limit: int, offset: int) -> Page[Contact]:
         counter = None if filter.search is not None else self._counter(_equalities(filter))
         return await self._page(
-            self._conditions(filter),
+            equal_to(contacts, _equalities(filter)),
             limit=limit,
             offset=offset,
             counter=counter,
-            searched=filter.search is not None,
+            search=filter.search,
         )
 
     async def latest(self, filter: ContactFilter, *, limit: int) -> Sequence[Contact]:
