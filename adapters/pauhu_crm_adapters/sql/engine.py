@@ -4,6 +4,7 @@ SQLite gets, on every new connection: WAL (readers do not block the writer),
 a busy timeout (a second writer waits instead of failing), enforced foreign
 keys (off by default in SQLite!) and ``synchronous=NORMAL`` (safe with WAL);
 and it can be closed after a cancelled statement (``sqlite_cancellation``).
+Each statement is one trip to the connection's thread (``sqlite_driver``).
 
 pysqlite's own transaction handling is switched off (SQLAlchemy's documented
 recipe) so that we emit ``BEGIN`` ourselves: ``BEGIN IMMEDIATE`` for units
@@ -35,6 +36,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from .sqlite_cancellation import interrupt_invalidated, stop_once
+from .sqlite_driver import one_trip_dbapi
 from .urls import async_url
 
 READ_ONLY = "pauhu_read_only"
@@ -61,7 +63,10 @@ def create_sql_engine(url: str, **engine_options: Any) -> AsyncEngine:
     What the store writes is strict JSON (``normalise.json_object`` refuses NaN and
     numbers past 2**53), which both parse alike."""
     engine_options.setdefault("json_deserializer", orjson.loads)
-    engine = create_async_engine(async_url(url), **engine_options)
+    driver_url = async_url(url)
+    if driver_url.startswith("sqlite"):
+        engine_options.setdefault("module", one_trip_dbapi())
+    engine = create_async_engine(driver_url, **engine_options)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
         event.listen(engine.sync_engine, "begin", _begin_sqlite_transaction)
