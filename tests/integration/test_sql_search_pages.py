@@ -1,6 +1,7 @@
-"""A search's page: counted first, then read from its few matches or by walking the
-list's order. Both ways must give the same rows, in list order, with the exact total;
-the checks below run each term through both ways (the threshold is lowered for it)."""
+"""A search's page: counted first, then read from its matches or by walking the list's
+order, whichever reads fewer rows. Both ways must give the same rows, in list order,
+with the exact total; the checks below run each term through both ways (each forced in
+turn), and check that the choice follows the rows each way would read."""
 
 from __future__ import annotations
 
@@ -50,16 +51,16 @@ def matching(ids: list[str], count: int, term: str) -> list[str]:
     return [i for i, name in zip(ids, newest_first, strict=True) if term in name.lower()]
 
 
-@pytest.mark.parametrize("sparse_matches", [0, 1_000])
+@pytest.mark.parametrize("reads_the_matches", [False, True], ids=["walk", "matches"])
 @pytest.mark.parametrize("term", ["quartermaine", "nen", "o'q", "r_m", "zzz"])
 async def test_every_page_of_a_search_holds_its_matches_in_list_order(
     ws: CrmWorkspace,
     clock: FrozenClock,
     monkeypatch: pytest.MonkeyPatch,
-    sparse_matches: int,
+    reads_the_matches: bool,
     term: str,
 ) -> None:
-    monkeypatch.setattr(base, "SPARSE_MATCHES", sparse_matches)
+    monkeypatch.setattr(base, "reads_the_matches", lambda *_: reads_the_matches)
     ids = await people(ws, clock, 23)
     expected = matching(ids, 23, term)
 
@@ -76,7 +77,7 @@ async def test_few_matches_are_sorted_from_the_matches_on_postgresql(
     statements: list[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(base, "SPARSE_MATCHES", 5)
+    monkeypatch.setattr(base, "reads_the_matches", lambda total, *_: total <= 5)
     await people(ws, clock, 20)  # 12 surnames contain "quarter", 4 "virtanen"
     postgresql = store.engine.dialect.name == "postgresql"
 
@@ -91,6 +92,34 @@ async def test_few_matches_are_sorted_from_the_matches_on_postgresql(
     assert not any("MATERIALIZED" in s for s in many)
     custom_plans = [s for s in few + many if "plan_cache_mode" in s]
     assert len(custom_plans) == (2 if postgresql else 0)
+
+
+def test_a_page_is_read_from_its_matches_when_that_reads_fewer_rows() -> None:
+    # 1M contacts, a page of 50: 7 matches are read and sorted; 90,000 are walked to.
+    assert base.reads_the_matches(7, 50, 1_000_000)
+    assert not base.reads_the_matches(90_000, 50, 1_000_000)
+    # 10,000 matches: the first page is near, page 100 is 500,000 rows down the list.
+    assert not base.reads_the_matches(10_000, 50, 1_000_000)
+    assert base.reads_the_matches(10_000, 5_050, 1_000_000)
+
+
+async def test_the_way_follows_the_rows_it_reads(
+    ws: CrmWorkspace, clock: FrozenClock, store: SqlStore, statements: list[str]
+) -> None:
+    await people(ws, clock, 25)  # 5 contain "virtanen", 15 "quarter"
+    sqlite = store.engine.dialect.name == "sqlite"
+
+    def walked(seen: list[str]) -> bool:
+        if sqlite:
+            return any("+contacts.rowid IN" in s for s in seen)
+        return not any("MATERIALIZED" in s for s in seen)
+
+    statements.clear()
+    assert (await ws.contacts.list(q="virtanen", limit=2)).total == 5  # 25 <= 2 * 25
+    assert not walked(statements)
+    statements.clear()
+    assert (await ws.contacts.list(q="quarter", limit=2)).total == 15  # 225 > 2 * 25
+    assert walked(statements)
 
 
 async def test_a_page_past_the_last_match_reads_no_rows(
@@ -110,7 +139,7 @@ async def test_a_page_past_the_last_match_reads_no_rows(
 async def test_a_company_search_takes_the_same_way(
     ws: CrmWorkspace, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(base, "SPARSE_MATCHES", 3)
+    monkeypatch.setattr(base, "reads_the_matches", lambda total, *_: total <= 3)
     made = []
     for n, name in enumerate(["Nokia", "Kone", "Nokian Tyres", "Wärtsilä", "Nokia Solutions"]):
         made.append((await ws.companies.create(name=name, domain=f"c{n}.fi")).id)

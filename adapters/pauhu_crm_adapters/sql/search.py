@@ -103,9 +103,9 @@ def search_condition(
     On SQLite, for a term the index can match, the rows whose rowid is among the
     workspace's matches in the FTS table; the statement must still say
     ``workspace_id = …`` for its indexes. SQLite then reads the matches by rowid and
-    sorts them, the way for few matches; ``in_list_order`` makes it walk the list's
-    index instead and test each row against the matches, the way for many (a unary
-    ``+`` keeps the rowid from being used as the rows' index)."""
+    sorts them; ``in_list_order`` makes it walk the list's index instead and test each
+    row against the matches (a unary ``+`` keeps the rowid from driving the read), for
+    matches dense enough that the page's end comes first."""
     if not _uses_index(term, dialect_name):
         return searched.c.search_text.like(like_pattern(term), escape=LIKE_ESCAPE)
     rowid: ColumnElement[int] = literal_column(

@@ -36,7 +36,7 @@ from sqlalchemy.sql.util import ClauseAdapter
 from pauhu_crm_core.entities import Page
 from pauhu_crm_core.errors import NotFound, Unavailable
 
-from ..counters import counted_filter, read_count
+from ..counters import TOTAL, counted_filter, read_count
 from ..errors import translate_delete_error, translate_write_error
 from ..search import index_count, search_condition
 
@@ -46,9 +46,14 @@ RowValues: TypeAlias = Mapping[Any, Any]
 """A row's values by column name: a ``RowMapping``, or a plain dict (the joined due
 query's rows, cut back to one table's columns)."""
 
-SPARSE_MATCHES = 2_000
-"""Up to this many matches, a search page is sorted from the matches (a few MB at most),
-not found by walking the list's index (``_search_page``)."""
+
+def reads_the_matches(total: int, window_end: int, rows: int) -> bool:
+    """Whether a search page is read from its ``total`` matches, sorted, rather than found
+    by walking the list's index to the page's end (``window_end`` = offset + limit) in a
+    table of ``rows``: whichever reads fewer rows. Matches spread through the list, so the
+    walk passes about ``window_end × rows / total`` rows; sorting reads ``total``."""
+    return total * total <= window_end * rows
+
 
 IN_CHUNK = 500
 """Most values bound into one ``IN (…)``: well under SQLite's limit of bound parameters
@@ -220,13 +225,13 @@ class TenantTableBase(Generic[E]):
 
         A search with no other filter is counted in the search index alone where the
         backend can (SQLite's FTS5, ``index_count``); otherwise the matching rows are.
-        Few matches (``SPARSE_MATCHES``) are then read and sorted by themselves; many are
-        found soon by walking the list's index in its order and testing each row, and
-        are not all read. Left to itself, neither planner can tell the two apart: no
-        plan can estimate how many rows a ``LIKE '%term%'`` matches (``bench/analysis.md``
-        §2, §10). SQLite is told by the form of the search condition
-        (``search_condition``), PostgreSQL by a ``MATERIALIZED`` CTE of the few matches,
-        fed by the trigram index.
+        Then the page is read whichever way reads fewer rows (``reads_the_matches``): the
+        matches, sorted by themselves, or the list's index walked in its order, each row
+        tested, up to the page's end. Left to itself, neither planner can tell the two
+        apart, as no plan can estimate how many rows a ``LIKE '%term%'`` matches
+        (``bench/analysis.md`` §2, §10). SQLite is told by the form of the search
+        condition (``search_condition``), PostgreSQL by a ``MATERIALIZED`` CTE of the
+        matches, fed by the trigram index.
 
         PostgreSQL also plans the search's statements for their own values
         (``force_custom_plan``, for this transaction only): a statement prepared and run
@@ -244,7 +249,7 @@ class TenantTableBase(Generic[E]):
         total = int(await self._conn.scalar(counting) or 0)
         if offset >= total:
             items: tuple[E, ...] = ()
-        elif total <= SPARSE_MATCHES:
+        elif reads_the_matches(total, offset + limit, await self._rows_in_workspace()):
             if dialect == "postgresql":
                 items = await self._rows_of_few(
                     where, limit=limit, offset=offset, order_by=order_by
@@ -255,6 +260,13 @@ class TenantTableBase(Generic[E]):
             walk = self._where([*conditions, self._search(term, in_list_order=True)])
             items = await self._rows(walk, limit=limit, offset=offset, order_by=order_by)
         return Page(items=items, total=total, limit=limit, offset=offset)
+
+    async def _rows_in_workspace(self) -> int:
+        """The workspace's rows in this table, from its counter (see ``counters.py``)."""
+        if self.counted_facets is None:
+            return 0
+        facet, value = TOTAL
+        return await read_count(self._conn, self._workspace_id, self.table, facet, value)
 
     async def _rows_of_few(
         self,
