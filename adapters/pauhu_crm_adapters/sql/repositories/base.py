@@ -251,7 +251,7 @@ class TenantTableBase(Generic[E]):
             items: tuple[E, ...] = ()
         elif reads_the_matches(total, offset + limit, await self._rows_in_workspace()):
             if dialect == "postgresql":
-                items = await self._rows_of_few(
+                items = await self._rows_sorted_from_matches(
                     where, limit=limit, offset=offset, order_by=order_by
                 )
             else:
@@ -268,7 +268,7 @@ class TenantTableBase(Generic[E]):
         facet, value = TOTAL
         return await read_count(self._conn, self._workspace_id, self.table, facet, value)
 
-    async def _rows_of_few(
+    async def _rows_sorted_from_matches(
         self,
         where: ColumnElement[bool],
         *,
