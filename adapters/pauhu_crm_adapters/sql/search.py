@@ -101,16 +101,16 @@ def search_condition(
     """Rows of ``searched`` whose ``search_text`` contains ``term`` (an already folded key).
 
     On SQLite, for a term the index can match, the rows whose rowid is among the
-    workspace's matches in the FTS table; the statement must still say
-    ``workspace_id = …`` for its indexes. SQLite then reads the matches by rowid and
-    sorts them; ``in_list_order`` makes it walk the list's index instead and test each
-    row against the matches (a unary ``+`` keeps the rowid from driving the read), for
-    matches dense enough that the page's end comes first."""
-    if not _uses_index(term, dialect_name):
+    workspace's matches in the FTS table (the statement must still say ``workspace_id =
+    …`` for its indexes): SQLite then reads the matches by rowid and sorts them.
+    ``in_list_order``: the condition that rows met while walking the list's index are
+    tested with, for matches dense enough that the page's end comes soon. That is the
+    ``LIKE`` on the row itself: gathering every match from the index first would cost
+    more than the rows the walk passes (at 1M contacts, 19 ms for the 90,000 matches of
+    ``q=nen`` against 0.3 ms for the walk)."""
+    if in_list_order or not _uses_index(term, dialect_name):
         return searched.c.search_text.like(like_pattern(term), escape=LIKE_ESCAPE)
-    rowid: ColumnElement[int] = literal_column(
-        f"{'+' if in_list_order else ''}{searched.name}.rowid"
-    )
+    rowid: ColumnElement[int] = literal_column(f"{searched.name}.rowid")
     return rowid.in_(_workspace_matches(searched, term, workspace_id))
 
 
