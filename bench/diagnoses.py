@@ -10,22 +10,20 @@ finding, to be profiled.
 from __future__ import annotations
 
 REASONS: dict[str | tuple[str, str], str] = {
-    "search_common": "the exact total counts its ~100,000 matches; the contract keeps "
-    "totals exact (§2)",
-    "search_non_ascii": "the exact total counts its ~10,000 matches (§2)",
-    ("postgres", "search_rare"): "PostgreSQL's plan for the search varies between runs "
-    "and executions: 17–293 ms seen for the same statement (§10)",
-    ("postgres", "search_non_ascii"): "the exact total counts every match (§2); the plan "
-    "varies as for the rare term (§10)",
-    ("sqlite", "company_detail"): "three sub-lists of 50 rows from three indexes; 8.1 ms "
-    "at p50, the tail on a loaded machine (§4)",
-    "http_list": "per-request Python on 2 shared cores; the bare endpoint itself ranged "
-    "417–921/s within this run (§6)",
-    "http_list_filtered": "per-request Python on 2 shared cores; the bare endpoint itself "
-    "ranged 417–921/s within this run (§6)",
-    "http_search": "each request counts its search's matches exactly (§2)",
-    "engine_sends": "per-row writes still left in each batch: the activity insert, the "
-    "claim, last_activity_at (§7)",
-    "scoring_run": "writing 10,000 scored contacts (scores, history, enrolments) takes "
-    "longer than the evaluations (§8)",
+    ("postgres", "search_common"): "the exact total visits each of its ~90,000 matches in "
+    "the table: the trigram index is lossy and a row's visibility lives in the heap (§2)",
+    "search_common": "the exact total of ~90,000 matches (§2)",
+    ("postgres", "http_search"): "each request counts its ~90,000 matches in the table "
+    "(§2): 150–300 ms of database time a request",
+    "http_search": "each request counts and reads a term matching 1 contact in 10 (§2); "
+    "the ceiling is 0.5–0.7 ms a request",
+    "http_list": "per-request Python and aiosqlite's thread hand-offs on 2 shared cores; "
+    "the bare endpoint itself ranged 1,400–2,000/s between runs (§6)",
+    "http_list_filtered": "per-request Python and aiosqlite's thread hand-offs on 2 shared "
+    "cores; the bare endpoint itself ranged 1,400–2,000/s between runs (§6)",
+    ("sqlite", "engine_sends"): "SQLite writes 300–400 MB/s, ~290 KB a send: random index "
+    "leaves of the big tables, written to the WAL and again at checkpoint (§7)",
+    "engine_sends": "the recording side's four writes per send (§7)",
+    "scoring_run": "writing 10,000 scored contacts into the 1M tables ends the run after the "
+    "evaluations (§8)",
 }
