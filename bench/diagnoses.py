@@ -10,11 +10,11 @@ finding, to be profiled.
 from __future__ import annotations
 
 REASONS: dict[str | tuple[str, str], str] = {
-    ("postgres", "search_common"): "the exact total visits each of its ~90,000 matches in "
+    ("postgres", "search_common"): "the exact total visits each match (1 contact in 10) in "
     "the table: the trigram index is lossy and a row's visibility lives in the heap (§2)",
-    "search_common": "the exact total of ~90,000 matches (§2)",
-    ("postgres", "http_search"): "each request counts its ~90,000 matches in the table "
-    "(§2): 150–300 ms of database time a request",
+    "search_common": "the exact total of 1 contact in 10 (§2)",
+    ("postgres", "http_search"): "each request counts its matches (1 contact in 10) in the "
+    "table (§2)",
     "http_search": "each request counts and reads a term matching 1 contact in 10 (§2); "
     "the ceiling is 0.5–0.7 ms a request",
     "http_list": "per-request Python and aiosqlite's thread hand-offs on 2 shared cores; "
