@@ -4,7 +4,8 @@ SQLite gets, on every new connection: WAL (readers do not block the writer),
 a busy timeout (a second writer waits instead of failing), enforced foreign
 keys (off by default in SQLite!) and ``synchronous=NORMAL`` (safe with WAL);
 and it can be closed after a cancelled statement (``sqlite_cancellation``).
-Each statement is one trip to the connection's thread (``sqlite_driver``).
+Each statement is one trip to the connection's thread, and a quick read none
+(``sqlite_driver``).
 
 pysqlite's own transaction handling is switched off (SQLAlchemy's documented
 recipe) so that we emit ``BEGIN`` ourselves: ``BEGIN IMMEDIATE`` for units
@@ -36,7 +37,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from .sqlite_cancellation import interrupt_invalidated, stop_once
-from .sqlite_driver import one_trip_dbapi
+from .sqlite_driver import mark_reading, one_trip_dbapi
 from .urls import async_url
 
 READ_ONLY = "pauhu_read_only"
@@ -116,6 +117,7 @@ def _begin_sqlite_transaction(conn: Connection) -> None:
     # thread, and most units of work are reads following reads. (The pool keeps the
     # connection's record, and with it this note, for as long as the connection lives.)
     info = conn.connection.info
+    mark_reading(conn.connection.dbapi_connection, read_only)
     if info.get(_QUERY_ONLY) is not read_only:
         conn.exec_driver_sql(f"PRAGMA query_only={int(read_only)}")
         info[_QUERY_ONLY] = read_only
