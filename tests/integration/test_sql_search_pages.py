@@ -112,6 +112,12 @@ async def test_the_way_follows_the_rows_it_reads(
     def walked(seen: list[str]) -> bool:
         if sqlite:  # the page's rows are tested with the LIKE, not looked up by rowid
             return "contacts_fts" not in seen[-1]
+        # PostgreSQL is told to walk for the page alone, and its settings are put back.
+        told = [i for i, s in enumerate(seen) if "set_config('enable_bitmapscan', 'off'" in s]
+        put_back = [i for i, s in enumerate(seen) if "reset_val" in s]
+        if not told:
+            return False
+        assert put_back == [told[0] + 2], seen  # right after the page's statement
         return not any("MATERIALIZED" in s for s in seen)
 
     statements.clear()

@@ -46,6 +46,18 @@ RowValues: TypeAlias = Mapping[Any, Any]
 """A row's values by column name: a ``RowMapping``, or a plain dict (the joined due
 query's rows, cut back to one table's columns)."""
 
+WALK_THE_LIST = text(
+    "SELECT set_config('enable_bitmapscan', 'off', true), "
+    "set_config('enable_seqscan', 'off', true), "
+    "set_config('max_parallel_workers_per_gather', '0', true)"
+)
+"""PostgreSQL, for the rest of the transaction: walk an index in order, alone (see
+``_rows_walking_the_list``); ``PLAN_AS_BEFORE`` undoes it."""
+PLAN_AS_BEFORE = text(
+    "SELECT set_config(name, reset_val, true) FROM pg_settings WHERE name IN "
+    "('enable_bitmapscan', 'enable_seqscan', 'max_parallel_workers_per_gather')"
+)
+
 
 def reads_the_matches(total: int, window_end: int, rows: int) -> bool:
     """Whether a search page is read from its ``total`` matches, sorted, rather than found
@@ -258,8 +270,31 @@ class TenantTableBase(Generic[E]):
                 items = await self._rows(where, limit=limit, offset=offset, order_by=order_by)
         else:
             walk = self._where([*conditions, self._search(term, in_list_order=True)])
-            items = await self._rows(walk, limit=limit, offset=offset, order_by=order_by)
+            items = await self._rows_walking_the_list(
+                walk, limit=limit, offset=offset, order_by=order_by
+            )
         return Page(items=items, total=total, limit=limit, offset=offset)
+
+    async def _rows_walking_the_list(
+        self,
+        where: ColumnElement[bool],
+        *,
+        limit: int,
+        offset: int,
+        order_by: Sequence[ColumnElement[Any]] | None,
+    ) -> tuple[E, ...]:
+        """``_rows`` found by walking the list's index in its order, each row tested.
+
+        PostgreSQL is told to, for this one statement (``WALK_THE_LIST``): it cannot
+        estimate how many rows a substring matches, and at 1M contacts it took 100 for
+        ``äijä``'s 10,067 and read them all through the trigram bitmap and a sort (55–62
+        ms), or scanned the table (158 ms), where the walk takes 1.6 ms."""
+        if self._conn.dialect.name != "postgresql":
+            return await self._rows(where, limit=limit, offset=offset, order_by=order_by)
+        await self._conn.execute(WALK_THE_LIST)
+        items = await self._rows(where, limit=limit, offset=offset, order_by=order_by)
+        await self._conn.execute(PLAN_AS_BEFORE)
+        return items
 
     async def _rows_in_workspace(self) -> int:
         """The workspace's rows in this table, from its counter (see ``counters.py``)."""
