@@ -11,15 +11,23 @@ runs the same checks through its trigram index and ``LIKE``.
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import insert
 
 from pauhu_crm_adapters.sql import SqlStore, rebuild_search_index
+from pauhu_crm_adapters.sql.engine import create_sql_engine
+from pauhu_crm_adapters.sql.migrate import upgrade
+from pauhu_crm_adapters.sql.repositories.companies import company_values
+from pauhu_crm_adapters.sql.repositories.contacts import contact_values
+from pauhu_crm_adapters.sql.tables import companies, contacts, workspaces
 from pauhu_crm_core import CRM, CrmWorkspace
-from pauhu_crm_core.entities import Contact
+from pauhu_crm_core.entities import Company, Contact
+from pauhu_crm_core.ports import CompanyFilter, ContactFilter
 from pauhu_crm_core.search import contact_search_text, search_term
 from pauhu_crm_core.testing import FrozenClock
 
@@ -105,3 +113,38 @@ async def test_a_search_finds_exactly_the_keys_containing_the_term(
     for q in queries:
         want = expected(people, q)
         assert await found(ws, q) == (len(want), want), q
+
+
+async def test_the_migration_indexes_the_rows_already_there(fresh_database_url: str) -> None:
+    # Revision 0010 re-creates SQLite's search index keyed by workspace: every contact and
+    # company written before it must be found afterwards, in its own workspace only.
+    at = datetime(2026, 3, 7, 10, 0, tzinfo=UTC)
+    stamps = {"created_at": at, "updated_at": at}
+    engine = create_sql_engine(fresh_database_url)
+    try:
+        await upgrade(engine, "0009_record_counters")
+        async with engine.begin() as conn:
+            for workspace_id in ("ws-old-1", "ws-old-2"):
+                ws = {"workspace_id": workspace_id}
+                await conn.execute(
+                    insert(workspaces).values(
+                        id=workspace_id, name="Old", timezone="UTC", auto_enroll=True, **stamps
+                    )
+                )
+                company = Company(id="co", name="Vanha Oy", domain="vanha.fi", **stamps)
+                await conn.execute(insert(companies).values(ws | company_values(company)))
+                people = [Contact(id=f"c-{n}", email=f"c{n}@vanha.fi", **stamps) for n in range(12)]
+                await conn.execute(insert(contacts), [ws | contact_values(p) for p in people])
+        await upgrade(engine)
+        store = SqlStore(engine)
+        for workspace_id in ("ws-old-1", "ws-old-2"):
+            async with store.unit_of_work(workspace_id, read_only=True) as uow:
+                every = await uow.contacts.find(ContactFilter(search="vanha"), limit=50, offset=0)
+                ones = await uow.contacts.find(ContactFilter(search="c1@"), limit=50, offset=0)
+                firms = await uow.companies.find(CompanyFilter(search="vanha"), limit=5, offset=0)
+            assert every.total == len(every.items) == 12
+            assert ones.total == 1
+            assert [c.id for c in ones.items] == ["c-1"]
+            assert firms.total == 1
+    finally:
+        await engine.dispose()
